@@ -1,0 +1,2 @@
+/** Tensors over FFM memory, the executor, training, inference, checkpoints. */
+package strata.runtime;
