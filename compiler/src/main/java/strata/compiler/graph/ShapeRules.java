@@ -148,7 +148,8 @@ public final class ShapeRules {
                 return t;
             }
             case PERMUTE -> {
-                List<Long> perm = ((Attr.Ints) attrs.get("perm")).values();
+                if (!(attrs.get("perm") instanceof Attr.Ints ints)) throw new ShapeError("missing integer-list attribute `perm`");
+                List<Long> perm = ints.values();
                 if (perm.size() != x.rank()) throw new ShapeError("permute of rank " + x.rank() + " got a permutation of length " + perm.size());
                 boolean[] seen = new boolean[x.rank()];
                 List<Dim> s = new ArrayList<>();
