@@ -54,7 +54,7 @@ public final class GraphParser {
     private Graph graph() {
         keyword("graph");
         expect('@');
-        String name = word("a graph name");
+        String name = graphName();
         expect('(');
         List<String> syms = new ArrayList<>();
         if (skip() < src.length() && src.charAt(pos) != ')')
@@ -308,6 +308,17 @@ public final class GraphParser {
         String name = src.substring(pos, end);
         pos = end;
         return name;
+    }
+
+    /** A graph's name: a word that may also hold '-' (model names such as gpt2-small). */
+    private String graphName() {
+        int at = skip();
+        int end = pos;
+        while (end < src.length() && (Character.isLetterOrDigit(src.charAt(end)) || "_.-".indexOf(src.charAt(end)) >= 0)) end++;
+        if (end == pos) throw error(at, "expected a graph name" + found());
+        String w = src.substring(pos, end);
+        pos = end;
+        return w;
     }
 
     private String word(String what) {

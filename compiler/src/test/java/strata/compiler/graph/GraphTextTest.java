@@ -78,6 +78,19 @@ class GraphTextTest {
     }
 
     @Test
+    void stringsAndNamesWithOddCharactersRoundTrip() {
+        String text = """
+                graph @gpt2-small.v1() {
+                  %0 = input {name = "a \\"quoted\\" \\\\ name\\n"} : f32[]
+                  return %0
+                }
+                """;
+        Graph g = GraphParser.parse(text);
+        assertEquals("a \"quoted\" \\ name\n", g.ops().getFirst().strAttr("name", ""));
+        assertEquals(text, GraphPrinter.print(g));
+    }
+
+    @Test
     void doublesSurviveTheRoundTripExactly() {
         qt().withExamples(1000).forAll(longs().all()).checkAssert(bits -> {
             double d = Double.longBitsToDouble(bits);

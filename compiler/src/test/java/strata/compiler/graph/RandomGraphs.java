@@ -90,7 +90,7 @@ public final class RandomGraphs {
     private Value propose() {
         Value x = pick();
         int rank = x.type().rank();
-        return switch (r.nextInt(14)) {
+        return switch (r.nextInt(16)) {
             case 0 -> source();
             case 1 -> b.op(UNARY[r.nextInt(UNARY.length)], x);
             case 2, 3 -> b.op(BINARY[r.nextInt(BINARY.length)], x, r.nextBoolean() ? x : pick());
@@ -110,6 +110,11 @@ public final class RandomGraphs {
             case 10 -> b.op(OpKind.SOFTMAX, List.of(x), Map.of("axis", new Attr.Int(-1)));
             case 11 -> norm(x);
             case 12 -> b.op(OpKind.GELU, List.of(x), Map.of("approximate", new Attr.Str(r.nextBoolean() ? "tanh" : "erf")));
+            case 13 -> b.op(OpKind.DROPOUT, List.of(x), Map.of("p", new Attr.Float(0.1), "seed", new Attr.Int(r.nextInt(9))));
+            case 14 -> {
+                Value targets = b.input("t" + names++, new TensorType(DType.I32, x.type().shape().subList(0, rank - 1)));
+                yield b.op(OpKind.CROSS_ENTROPY, List.of(x, targets), Map.of("ignore_index", new Attr.Int(-100)));
+            }
             default -> attention();
         };
     }

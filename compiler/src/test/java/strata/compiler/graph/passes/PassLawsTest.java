@@ -24,7 +24,18 @@ class PassLawsTest {
             Graph out = PassManager.parse("default").run(g);
             assertEquals(List.of(), Verifier.verify(out));
             assertEquals(g.params().size(), out.params().size(), "dce keeps every parameter");
-            assertEquals(g.outputs().size(), out.outputs().size());
+            assertEquals(g.outputs().stream().map(v -> v.type()).toList(), out.outputs().stream().map(v -> v.type()).toList(),
+                    "passes never change what a graph returns");
+        });
+    }
+
+    @Test
+    void shapeInferenceIsTheIdentityOnWellTypedGraphs() {
+        qt().withExamples(300).forAll(longs().all()).checkAssert(seed -> {
+            Graph g = RandomGraphs.generate(seed);
+            ShapeInference si = new ShapeInference();
+            assertEquals(GraphPrinter.print(g), GraphPrinter.print(si.run(g)));
+            assertEquals(List.of(), si.mismatches());
         });
     }
 
