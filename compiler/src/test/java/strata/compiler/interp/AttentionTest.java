@@ -121,6 +121,15 @@ class AttentionTest {
     }
 
     @Test
+    void aScoreRegionThatSendsEveryScoreToMinusInfinityAlsoYieldsZeros() {
+        Random rnd = new Random(7);
+        RefTensor q = randn(rnd, 1, 1, 2, 2), k = randn(rnd, 1, 1, 3, 2), v = randn(rnd, 1, 1, 3, 2);
+        Body minusInf = (b, args, captured) -> b.constant(Double.NEGATIVE_INFINITY, F32);
+        RefTensor got = attend(q, k, v, Map.of(), null, minusInf, Map.of());
+        assertArrayEquals(new double[4], got.toArray());
+    }
+
+    @Test
     void groupedQueryAttentionEqualsMultiHeadWithRepeatedKeyValueHeads() {
         qt().forAll(integers().between(1, 3), integers().between(1, 3), integers().between(1, 6), longs().all()).checkAssert((kvHeads, group, t, seed) -> {
             Random rnd = new Random(seed);

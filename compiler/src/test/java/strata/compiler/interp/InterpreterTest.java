@@ -84,6 +84,9 @@ class InterpreterTest {
         var param = assertThrows(IllegalArgumentException.class,
                 () -> new Interpreter().run(linear(), Map.of("x", x, "m", RefTensor.zeros(DType.BOOL, 1, 3)), Map.of("w", PARAMS.get("w"))));
         assertTrue(param.getMessage().contains("missing parameter `bias`"), param.getMessage());
+        var paramShape = assertThrows(IllegalArgumentException.class, () -> new Interpreter().run(linear(),
+                Map.of("x", x, "m", RefTensor.zeros(DType.BOOL, 1, 3)), Map.of("w", PARAMS.get("w"), "bias", RefTensor.vector(1, 2))));
+        assertTrue(paramShape.getMessage().contains("parameter `bias`") && paramShape.getMessage().contains("f32[3]"), paramShape.getMessage());
     }
 
     @Test
