@@ -39,7 +39,7 @@ public enum OpKind {
     IOTA(Category.SOURCE, 0), RANDOM(Category.SOURCE, 0),
     // elementwise, one operand
     NEG(Category.UNARY, 1), EXP(Category.UNARY, 1), LOG(Category.UNARY, 1), SQRT(Category.UNARY, 1),
-    RSQRT(Category.UNARY, 1), TANH(Category.UNARY, 1), ERF(Category.UNARY, 1), SIGMOID(Category.UNARY, 1),
+    RSQRT(Category.UNARY, 1), TANH(Category.UNARY, 1), SIN(Category.UNARY, 1), COS(Category.UNARY, 1), ERF(Category.UNARY, 1), SIGMOID(Category.UNARY, 1),
     ABS(Category.UNARY, 1), RECIP(Category.UNARY, 1), NOT(Category.UNARY, 1), CAST(Category.UNARY, 1),
     // elementwise, two operands
     ADD(Category.BINARY, 2), SUB(Category.BINARY, 2), MUL(Category.BINARY, 2), DIV(Category.BINARY, 2),

@@ -23,6 +23,8 @@ final class Elementwise {
             case SQRT -> Math::sqrt;
             case RSQRT -> v -> 1.0 / Math.sqrt(v);
             case TANH -> Math::tanh;
+            case SIN -> Math::sin;
+            case COS -> Math::cos;
             case ERF -> Erf::erf;
             case SIGMOID -> Elementwise::sigmoid;
             case ABS -> Math::abs;

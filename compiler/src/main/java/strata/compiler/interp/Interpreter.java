@@ -101,7 +101,7 @@ public final class Interpreter {
                 case CONST -> Sources.constant(op, shapeOf(op.type()));
                 case IOTA -> Sources.iota(op, shapeOf(op.type()));
                 case RANDOM -> Sources.random(op, shapeOf(op.type()));
-                case NEG, EXP, LOG, SQRT, RSQRT, TANH, ERF, SIGMOID, ABS, RECIP, NOT, CAST, GELU -> Elementwise.unary(op, a.get(0));
+                case NEG, EXP, LOG, SQRT, RSQRT, TANH, SIN, COS, ERF, SIGMOID, ABS, RECIP, NOT, CAST, GELU -> Elementwise.unary(op, a.get(0));
                 case ADD, SUB, MUL, DIV, MAX, MIN, POW, MOD, EQ, NE, LT, LE, GT, GE, AND, OR -> Elementwise.binary(op, a.get(0), a.get(1));
                 case SELECT -> Elementwise.select(op, a.get(0), a.get(1), a.get(2));
                 case DROPOUT -> Elementwise.dropout(op, a.get(0), training, stepSeed);

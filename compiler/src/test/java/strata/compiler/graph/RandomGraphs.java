@@ -14,7 +14,7 @@ import java.util.Random;
 public final class RandomGraphs {
     private static final Dim B = Dim.sym("B"), T = Dim.sym("T");
     private static final List<Dim> DIMS = List.of(B, T, Dim.of(1), Dim.of(2), Dim.of(3), Dim.of(4), T.plus(Dim.of(1)));
-    private static final OpKind[] UNARY = {OpKind.NEG, OpKind.EXP, OpKind.LOG, OpKind.SQRT, OpKind.RSQRT, OpKind.TANH,
+    private static final OpKind[] UNARY = {OpKind.NEG, OpKind.EXP, OpKind.LOG, OpKind.SQRT, OpKind.RSQRT, OpKind.TANH, OpKind.SIN, OpKind.COS,
         OpKind.ERF, OpKind.SIGMOID, OpKind.ABS, OpKind.RECIP, OpKind.NOT};
     private static final OpKind[] BINARY = {OpKind.ADD, OpKind.SUB, OpKind.MUL, OpKind.DIV, OpKind.MAX, OpKind.MIN,
         OpKind.POW, OpKind.EQ, OpKind.LT, OpKind.GE, OpKind.AND, OpKind.OR};

@@ -94,6 +94,8 @@ final class ConstantFolding {
             case SQRT -> Optional.of(Math.sqrt(a));
             case RSQRT -> Optional.of(1 / Math.sqrt(a));
             case TANH -> Optional.of(Math.tanh(a));
+            case SIN -> Optional.of(Math.sin(a));
+            case COS -> Optional.of(Math.cos(a));
             case SIGMOID -> Optional.of(1 / (1 + Math.exp(-a)));
             case RECIP -> Optional.of(1 / a);
             case ADD -> Optional.of(a + b);

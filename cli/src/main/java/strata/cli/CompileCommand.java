@@ -1,0 +1,47 @@
+package strata.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import strata.compiler.front.Elaborator;
+import strata.compiler.graph.Graph;
+import strata.compiler.graph.GraphPrinter;
+import strata.compiler.graph.passes.PassManager;
+import strata.grammar.ast.AstPrinter;
+
+/** {@code strata compile FILE --emit=ast|graph}: print a stage of the compiler. */
+@Command(name = "compile", description = "Compile a model and print the chosen stage.")
+final class CompileCommand implements Callable<Integer> {
+    enum Stage { ast, graph }
+
+    @Parameters(index = "0", paramLabel = "FILE") Path file;
+    @Option(names = "--emit", description = "the stage to print: ${COMPLETION-CANDIDATES} (default: graph)") Stage emit = Stage.graph;
+    @Option(names = "--model") String model;
+    @Option(names = "--preset") String preset;
+    @Option(names = "--set", paramLabel = "KEY=VALUE") List<String> sets = new ArrayList<>();
+    @Option(names = "--pipeline", description = "graph passes to run (default: ${DEFAULT-VALUE})") String pipeline = "default";
+    @Option(names = "--print-ir-after-all", description = "print the graph after every pass") boolean printAfterAll;
+    @Option(names = "--time-passes", description = "print the time each pass took") boolean timePasses;
+
+    @Override public Integer call() {
+        Frontend fe = new Frontend();
+        if (fe.load(file, System.err) == null) return 1;
+        if (emit == Stage.ast) {
+            System.out.print(AstPrinter.print(fe.program.main()));
+            return 0;
+        }
+        Elaborator.Result r = fe.elaborate(model, preset, Sets.parse(sets), System.err);
+        if (r == null) return 1;
+        PassManager pm = PassManager.parse(pipeline);
+        if (printAfterAll) pm.printIrAfterAll(System.out);
+        if (timePasses) pm.enableTiming();
+        Graph g = pm.run(r.graph());
+        System.out.print(GraphPrinter.print(g));
+        if (timePasses) System.err.print(pm.timingReport());
+        return 0;
+    }
+}

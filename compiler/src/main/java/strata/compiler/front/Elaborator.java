@@ -1,0 +1,190 @@
+package strata.compiler.front;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import strata.compiler.graph.Graph;
+import strata.compiler.graph.GraphBuilder;
+import strata.compiler.graph.Value;
+import strata.grammar.CompileError;
+import strata.grammar.Diagnostic;
+import strata.grammar.Diagnostics;
+import strata.grammar.Program;
+import strata.grammar.Span;
+import strata.grammar.ast.Decl;
+import strata.grammar.ast.Expr;
+import strata.grammar.ast.Member;
+
+/**
+ * Builds the graph of a model: binds the program's declarations, applies a preset and
+ * {@code --set} values to the model's hyperparameters, makes its parts and runs its forward.
+ * Type and shape errors are diagnostics with the source span that caused them.
+ */
+public final class Elaborator {
+    /** What elaboration produced; graph is null when there were errors. */
+    public record Result(Graph graph, List<Parts.ParamInfo> params, Map<String, Val> hypers, String model, String preset) {}
+
+    private final Program program;
+    private final Diagnostics diagnostics;
+    private final Scope globals = new Scope(null);
+    private final Map<String, ComponentDef> defs = new LinkedHashMap<>();
+    private final List<String> resolving = new ArrayList<>();
+
+    public Elaborator(Program program, Diagnostics diagnostics) {
+        this.program = program;
+        this.diagnostics = diagnostics;
+    }
+
+    /** The models of the main file, in order. */
+    public List<String> models() {
+        List<String> out = new ArrayList<>();
+        for (Decl d : program.main().decls()) if (d instanceof Decl.Component c && c.isModel()) out.add(c.name());
+        return out;
+    }
+
+    /** The definition of a component, with what it extends folded in. */
+    public ComponentDef definition(String name, Span use) {
+        ComponentDef done = defs.get(name);
+        if (done != null) return done;
+        if (!(program.decls().get(name) instanceof Decl.Component c)) {
+            String near = Spelling.nearest(name, program.decls().keySet(), List.of());
+            throw new CompileError(use, "unknown model or module `" + name + "`", near == null ? null : "did you mean `" + near + "`?");
+        }
+        if (resolving.contains(name))
+            throw new CompileError(c.span(), "`" + name + "` extends itself: " + String.join(" -> ", resolving) + " -> " + name);
+        resolving.add(name);
+        try {
+            ComponentDef parent = c.parent() == null ? null : definition(c.parent(), c.span());
+            if (parent != null && parent.isModel() != c.isModel())
+                throw new CompileError(c.span(), (c.isModel() ? "model " : "module ") + name + " cannot extend "
+                        + (parent.isModel() ? "model " : "module ") + parent.name());
+            List<Diagnostic> errs = new ArrayList<>();
+            ComponentDef def = ComponentDef.of(c, parent, errs);
+            errs.forEach(diagnostics::add);
+            defs.put(name, def);
+            return def;
+        } finally {
+            resolving.remove(name);
+        }
+    }
+
+    private void bindGlobals() {
+        for (Decl d : program.decls().values()) {
+            switch (d) {
+                case Decl.Component c -> globals.bindLazy(c.name(), c.span(), () -> new Val.Component(definition(c.name(), c.span())));
+                case Decl.Fn f -> globals.bind(f.name(), new Val.Fn(f, globals));
+                case Decl.MaskDef m -> globals.bind(m.name(), new Val.Mask(new MaskValue.Def(m, globals, List.of(), false)));
+                case Decl.Const k -> globals.bindLazy(k.name(), k.span(), () -> new Evaluator(new GraphBuilder("const"), diagnostics, globals).eval(k.value(), globals));
+            }
+        }
+    }
+
+    /**
+     * Elaborates a model.
+     *
+     * @param modelName the model to build, or null for the only (or last) model of the main file
+     * @param preset    a preset name, or null for the written defaults
+     * @param sets      hyperparameter values that override both, as {@code --set key=value} gives them
+     */
+    public Result elaborate(String modelName, String preset, Map<String, String> sets) {
+        bindGlobals();
+        Span fileSpan = new Span(program.main().path(), 1, 1, 1, 1);
+        List<String> models = models();
+        if (modelName == null) {
+            if (models.isEmpty()) {
+                diagnostics.error(fileSpan, "this file defines no model", "a model is written `model Name { ... }`");
+                return new Result(null, List.of(), Map.of(), null, preset);
+            }
+            modelName = models.getLast();
+        }
+        GraphBuilder gb = new GraphBuilder(graphName(modelName, preset));
+        Evaluator ev = new Evaluator(gb, diagnostics, globals);
+        try {
+            ComponentDef def = definition(modelName, fileSpan);
+            if (!def.isModel()) throw new CompileError(def.decl().span(), "`" + modelName + "` is a module; only a model can be built");
+            ev.parts.rootPreset = presetEntries(def, preset, fileSpan);
+            ev.parts.rootOverrides = overrides(def, sets, fileSpan);
+            Instance root = ev.parts.make(new Val.Factory(def, List.of(), Map.of()), "", def.decl().span());
+            Map<String, Val> hypers = new LinkedHashMap<>();
+            for (Member.Hyper h : def.hypers()) {
+                Val v = root.scope().own(h.name(), h.span());
+                hypers.put(h.name(), v);
+            }
+            if (def.forward() == null) throw new CompileError(def.decl().span(), "model " + modelName + " has no forward");
+            Val out = ev.parts.apply(root, List.of(), Map.of(), def.forward().span());
+            List<Value> outputs = new ArrayList<>();
+            for (Val v : out instanceof Val.Tuple t ? t.items() : List.of(out)) {
+                if (v instanceof Val.Tensor tv) outputs.add(tv.value());
+                else if (!(v instanceof Val.Poison))
+                    diagnostics.error(def.forward().span(), "a model's forward must return tensors, but it returns " + Val.describe(v));
+            }
+            if (diagnostics.hasErrors()) return new Result(null, ev.parts.params(), hypers, modelName, preset);
+            return new Result(gb.build(outputs), ev.parts.params(), hypers, modelName, preset);
+        } catch (CompileError e) {
+            diagnostics.add(e.diagnostic());
+            return new Result(null, ev.parts.params(), Map.of(), modelName, preset);
+        }
+    }
+
+    private static String graphName(String model, String preset) {
+        String n = Spelling.snake(model);
+        return preset == null ? n : n + "-" + preset;
+    }
+
+    private Map<String, Expr> presetEntries(ComponentDef def, String preset, Span where) {
+        Map<String, Expr> out = new LinkedHashMap<>();
+        if (preset == null) return out;
+        collectPreset(def, preset, where, out, new ArrayList<>());
+        return out;
+    }
+
+    private void collectPreset(ComponentDef def, String preset, Span where, Map<String, Expr> out, List<String> seen) {
+        Member.Preset p = def.presets().get(preset);
+        if (p == null)
+            throw new CompileError(where, "model " + def.name() + " has no preset `" + preset + "`",
+                    def.presets().isEmpty() ? "it defines no presets" : "its presets are " + String.join(", ", def.presets().keySet()));
+        if (seen.contains(preset)) throw new CompileError(p.span(), "preset `" + preset + "` extends itself");
+        seen.add(preset);
+        if (p.parent() != null) collectPreset(def, p.parent(), p.span(), out, seen);
+        for (Member.Entry e : p.entries()) {
+            if (!(def.members().get(e.name()) instanceof Member.Hyper)) {
+                String near = Spelling.nearest(e.name(), def.hypers().stream().map(Member.Hyper::name).toList(), List.of());
+                diagnostics.error(e.span(), "preset `" + preset + "` sets `" + e.name() + "`, which is not a hyperparameter of " + def.name(),
+                        near != null ? "did you mean `" + near + "`?" : "declare it with `hyper " + e.name() + " = ...`");
+                continue;
+            }
+            out.put(e.name(), e.value());
+        }
+    }
+
+    private Map<String, Val> overrides(ComponentDef def, Map<String, String> sets, Span where) {
+        Map<String, Val> out = new LinkedHashMap<>();
+        for (var e : sets.entrySet()) {
+            if (!(def.members().get(e.getKey()) instanceof Member.Hyper)) {
+                String near = Spelling.nearest(e.getKey(), def.hypers().stream().map(Member.Hyper::name).toList(), List.of());
+                diagnostics.error(where, "--set " + e.getKey() + ": " + def.name() + " has no hyperparameter `" + e.getKey() + "`",
+                        near != null ? "did you mean `" + near + "`?" : "its hyperparameters are "
+                                + String.join(", ", def.hypers().stream().map(Member.Hyper::name).toList()));
+                continue;
+            }
+            out.put(e.getKey(), literal(e.getValue()));
+        }
+        return out;
+    }
+
+    /** A {@code --set} value: an integer, a float, true/false, or else a string. */
+    static Val literal(String s) {
+        String t = s.trim().replace("_", "");
+        if (t.equals("true") || t.equals("false")) return new Val.Bool(t.equals("true"));
+        try {
+            return new Val.Int(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            try {
+                return new Val.Float(Double.parseDouble(t));
+            } catch (NumberFormatException e2) {
+                return new Val.Str(s);
+            }
+        }
+    }
+}

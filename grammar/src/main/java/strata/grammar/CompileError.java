@@ -1,0 +1,17 @@
+package strata.grammar;
+
+/** Thrown to abandon a unit of work after its diagnostic has been recorded. */
+public final class CompileError extends RuntimeException {
+    private final transient Diagnostic diagnostic;
+
+    public CompileError(Diagnostic diagnostic) {
+        super(diagnostic.headline(), null, false, false);
+        this.diagnostic = diagnostic;
+    }
+
+    public CompileError(Span span, String message) { this(Diagnostic.error(span, message)); }
+
+    public CompileError(Span span, String message, String hint) { this(Diagnostic.error(span, message, hint)); }
+
+    public Diagnostic diagnostic() { return diagnostic; }
+}

@@ -1,0 +1,91 @@
+package strata.tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import strata.compiler.front.Elaborator;
+import strata.compiler.graph.DType;
+import strata.compiler.graph.Graph;
+import strata.compiler.graph.Op;
+import strata.compiler.interp.RefTensor;
+import strata.grammar.Diagnostic;
+import strata.grammar.DiagnosticRenderer;
+import strata.grammar.Diagnostics;
+import strata.grammar.Program;
+import strata.grammar.ProgramLoader;
+import strata.grammar.SourceFiles;
+
+/** Loads and elaborates the model library and makes random weights and inputs for it, for tests. */
+public final class ModelFiles {
+    private ModelFiles() {}
+
+    /** The repository's models/ folder (tests run in tests/). */
+    public static Path models() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
+            if (Files.isRegularFile(p.resolve("models/prelude.strata"))) return p.resolve("models");
+        throw new IllegalStateException("cannot find models/prelude.strata above " + Path.of("").toAbsolutePath());
+    }
+
+    public record Built(Elaborator.Result result, Diagnostics diagnostics, String rendered) {
+        public Graph graph() { return result.graph(); }
+    }
+
+    public static Built build(Path file, String preset, Map<String, String> sets) {
+        Diagnostics d = new Diagnostics();
+        SourceFiles src = new SourceFiles();
+        Program p = new ProgramLoader(d, src).load(file);
+        Elaborator.Result r = d.hasErrors() ? null : new Elaborator(p, d).elaborate(null, preset, sets);
+        StringBuilder sb = new StringBuilder();
+        for (Diagnostic x : d.all()) sb.append(new DiagnosticRenderer(src).render(x));
+        return new Built(r, d, sb.toString());
+    }
+
+    public static Built buildText(String name, String text, String preset) {
+        Diagnostics d = new Diagnostics();
+        SourceFiles src = new SourceFiles();
+        Program p = new ProgramLoader(d, src).loadText(name, text);
+        Elaborator.Result r = d.hasErrors() ? null : new Elaborator(p, d).elaborate(null, preset, Map.of());
+        StringBuilder sb = new StringBuilder();
+        for (Diagnostic x : d.all()) sb.append(new DiagnosticRenderer(src).render(x));
+        return new Built(r, d, sb.toString());
+    }
+
+    /** Random parameters: normal(0, 0.2) for matrices, 1 +- 0.1 for gains, small values for the rest. */
+    public static Map<String, RefTensor> randomParams(Graph g, long seed) {
+        Random rnd = new Random(seed);
+        Map<String, RefTensor> out = new HashMap<>();
+        for (Op p : g.params()) {
+            long[] shape = p.type().concreteShape(Map.of());
+            int n = (int) p.type().numel().value();
+            double[] v = new double[n];
+            boolean gain = p.strAttr("init", "").equals("ones");
+            for (int i = 0; i < n; i++) v[i] = gain ? 1 + 0.1 * rnd.nextGaussian() : 0.2 * rnd.nextGaussian();
+            out.put(p.strAttr("name", ""), RefTensor.of(p.type().dtype(), shape, v));
+        }
+        return out;
+    }
+
+    /** Random inputs for given symbol values: integer inputs drawn in [0, bound), floats normal. */
+    public static Map<String, RefTensor> randomInputs(Graph g, Map<String, Long> symbols, long intBound, long seed) {
+        Random rnd = new Random(seed);
+        Map<String, RefTensor> out = new HashMap<>();
+        for (Op in : g.inputs()) {
+            long[] shape = in.type().concreteShape(symbols);
+            int n = 1;
+            for (long s : shape) n *= (int) s;
+            double[] v = new double[n];
+            DType dt = in.type().dtype();
+            for (int i = 0; i < n; i++)
+                v[i] = dt.isInteger() ? rnd.nextLong(intBound) : dt == DType.BOOL ? rnd.nextInt(2) : rnd.nextGaussian();
+            out.put(in.strAttr("name", ""), RefTensor.of(dt, shape, v));
+        }
+        return out;
+    }
+
+    public static List<String> modelFiles() {
+        return List.of("gpt2.strata", "llama.strata");
+    }
+}

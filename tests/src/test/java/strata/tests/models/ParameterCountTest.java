@@ -1,0 +1,25 @@
+package strata.tests.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import strata.compiler.front.ModelReport;
+import strata.tests.ModelFiles;
+
+/** The published parameter counts of the reference configurations, computed without running anything. */
+class ParameterCountTest {
+    @ParameterizedTest(name = "{0} --preset {1} has {2} parameters")
+    @CsvSource({
+            "gpt2.strata, small, 124439808",
+            "llama.strata, 7b, 6738415616",
+    })
+    void referencePresetsHaveThePublishedParameterCounts(String file, String preset, long expected) {
+        var b = ModelFiles.build(ModelFiles.models().resolve(file), preset, Map.of());
+        assertFalse(b.diagnostics().hasErrors(), b.rendered());
+        assertEquals(expected, ModelReport.of(b.result()).parameters());
+        assertEquals(expected, b.graph().parameterCount());
+    }
+}
