@@ -181,14 +181,15 @@ final class Parts {
         Map<String, Dim> bindings = new LinkedHashMap<>();
         Signatures.bindParams("slot `" + sig.name() + "`", sig.params(), args, named, s, ev, span, bindings);
         Member.Bind filling = slot.filling();
-        Val f = ev.eval(filling.value(), owner);
-        Val r = switch (f) {
-            case Val.Factory fac -> apply(make(fac, ev.naming.peek().fresh(sig.name()), filling.span()), args, named, filling.span());
-            case Val.Component c -> apply(make(new Val.Factory(c.def(), List.of(), Map.of()), ev.naming.peek().fresh(sig.name()), filling.span()),
-                    args, named, filling.span());
-            case Val.Poison p -> p;
-            default -> ev.call(f, args, named, new Expr.Call(filling.span(), filling.value(), List.of()));
-        };
+        Val r;
+        try {
+            r = fill(sig, filling, owner, args, named);
+        } catch (CompileError e) {
+            // the filling's own signature refused the slot's arguments: say so in the slot's terms
+            if (!e.diagnostic().span().equals(filling.span())) throw e;
+            throw new CompileError(filling.span(), "slot `" + sig.name() + "` expects " + signature(sig) + "; `"
+                    + ExprText.of(filling.value()) + "` does not fit: " + e.diagnostic().message(), e.diagnostic().hint());
+        }
         if (r instanceof Val.Poison) return r;
         TypeMatch.Pattern pat = TypeMatch.pattern(sig.result(), s, ev);
         if (pat != null) {
@@ -199,6 +200,17 @@ final class Parts {
                         + " where " + pat.render(bindings) + " is expected", why);
         }
         return r;
+    }
+
+    private Val fill(Member.Slot sig, Member.Bind filling, Scope owner, List<Val> args, Map<String, Val> named) {
+        Val f = ev.eval(filling.value(), owner);
+        return switch (f) {
+            case Val.Factory fac -> apply(make(fac, ev.naming.peek().fresh(sig.name()), filling.span()), args, named, filling.span());
+            case Val.Component c -> apply(make(new Val.Factory(c.def(), List.of(), Map.of()), ev.naming.peek().fresh(sig.name()), filling.span()),
+                    args, named, filling.span());
+            case Val.Poison p -> p;
+            default -> ev.call(f, args, named, new Expr.Call(filling.span(), filling.value(), List.of()));
+        };
     }
 
     static String signature(Member.Slot s) {
