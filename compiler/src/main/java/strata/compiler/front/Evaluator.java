@@ -167,7 +167,7 @@ public final class Evaluator {
                 yield v;
             }
             case Val.Tensor t when m.name().equals("shape") ->
-                    new Val.Tuple(t.value().type().shape().stream().map(d -> (Val) ops.dimVal(d)).toList());
+                    new Val.Tuple(t.value().type().shape().stream().map(ops::dimVal).toList());
             case Val.Tensor t when m.name().equals("dtype") -> new Val.DTypeV(t.value().type().dtype());
             case Val.Poison p -> p;
             default -> throw new CompileError(m.span(), Val.describe(target) + " has no member `" + m.name() + "`");
