@@ -1,0 +1,197 @@
+package strata.compiler.llvm;
+
+import static org.bytedeco.llvm.global.LLVM.*;
+
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.llvm.LLVM.LLVMBasicBlockRef;
+import org.bytedeco.llvm.LLVM.LLVMBuilderRef;
+import org.bytedeco.llvm.LLVM.LLVMContextRef;
+import org.bytedeco.llvm.LLVM.LLVMMemoryBufferRef;
+import org.bytedeco.llvm.LLVM.LLVMModuleRef;
+import org.bytedeco.llvm.LLVM.LLVMOrcThreadSafeContextRef;
+import org.bytedeco.llvm.LLVM.LLVMTargetMachineRef;
+import org.bytedeco.llvm.LLVM.LLVMTypeRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+/**
+ * One LLVM module under construction, with the few instructions kernels need. Built in the
+ * thread-safe context that LLJIT will own; after {@link Jit#add} the module belongs to the JIT.
+ * Every PointerPointer is made here from an explicit array: the one-argument constructor
+ * reinterprets its argument as an array and crashes the JVM inside LLVM.
+ */
+public final class IrModule {
+    final LLVMOrcThreadSafeContextRef tsc;
+    final LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    final LLVMBuilderRef b;
+    private final int fastMath;
+
+    public IrModule(String name) {
+        Llvm.init();
+        tsc = LLVMOrcCreateNewThreadSafeContext();
+        ctx = LLVMOrcThreadSafeContextGetContext(tsc);
+        mod = LLVMModuleCreateWithNameInContext(name, ctx);
+        LLVMSetTarget(mod, Llvm.triple());
+        b = LLVMCreateBuilderInContext(ctx);
+        // reassociation and contraction let LLVM vectorize reductions and form FMAs; NaN and
+        // infinity semantics are kept (masked scores are -inf)
+        fastMath = LLVMFastMathAllowReassoc | LLVMFastMathAllowContract | LLVMFastMathNoSignedZeros;
+    }
+
+    // ---------------------------------------------------------------- types
+
+    public LLVMTypeRef f32() { return LLVMFloatTypeInContext(ctx); }
+
+    public LLVMTypeRef i64() { return LLVMInt64TypeInContext(ctx); }
+
+    public LLVMTypeRef i32() { return LLVMInt32TypeInContext(ctx); }
+
+    public LLVMTypeRef i1() { return LLVMInt1TypeInContext(ctx); }
+
+    public LLVMTypeRef ptr() { return LLVMPointerTypeInContext(ctx, 0); }
+
+    public LLVMTypeRef voidType() { return LLVMVoidTypeInContext(ctx); }
+
+    public LLVMTypeRef vector(LLVMTypeRef elem, int n) { return LLVMVectorType(elem, n); }
+
+    static PointerPointer<Pointer> array(Pointer... xs) {
+        return new PointerPointer<>(xs);
+    }
+
+    // ---------------------------------------------------------------- functions and blocks
+
+    /** An externally visible function; pointer parameters are marked noalias so loops vectorize. */
+    public LLVMValueRef function(String name, LLVMTypeRef ret, LLVMTypeRef... params) {
+        LLVMTypeRef fnType = LLVMFunctionType(ret, array(params), params.length, 0);
+        LLVMValueRef fn = LLVMAddFunction(mod, name, fnType);
+        int noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
+        for (int i = 0; i < params.length; i++)
+            if (LLVMGetTypeKind(params[i]) == LLVMPointerTypeKind)
+                LLVMAddAttributeAtIndex(fn, i + 1, LLVMCreateEnumAttribute(ctx, noalias, 0));
+        LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
+        return fn;
+    }
+
+    public LLVMValueRef param(LLVMValueRef fn, int i) { return LLVMGetParam(fn, i); }
+
+    public LLVMBasicBlockRef block(LLVMValueRef fn, String name) { return LLVMAppendBasicBlockInContext(ctx, fn, name); }
+
+    public void at(LLVMBasicBlockRef bb) { LLVMPositionBuilderAtEnd(b, bb); }
+
+    public LLVMBasicBlockRef current() { return LLVMGetInsertBlock(b); }
+
+    public void br(LLVMBasicBlockRef to) { LLVMBuildBr(b, to); }
+
+    public void condBr(LLVMValueRef c, LLVMBasicBlockRef t, LLVMBasicBlockRef f) { LLVMBuildCondBr(b, c, t, f); }
+
+    public void retVoid() { LLVMBuildRetVoid(b); }
+
+    /**
+     * {@code for (i = lo; i < hi; i++) body(i)} as a canonical loop (preheader, header with a
+     * phi, latch), the shape LLVM's loop vectorizer recognizes.
+     */
+    public void loop(LLVMValueRef fn, LLVMValueRef lo, LLVMValueRef hi, Consumer<LLVMValueRef> body) {
+        LLVMBasicBlockRef pre = current();
+        LLVMBasicBlockRef head = block(fn, "loop"), exit = block(fn, "exit"), bodyBb = block(fn, "body");
+        LLVMValueRef enter = icmp(LLVMIntSLT, lo, hi);
+        condBr(enter, bodyBb, exit);
+        at(bodyBb);
+        LLVMValueRef i = LLVMBuildPhi(b, LLVMTypeOf(lo), "i");
+        body.accept(i);
+        LLVMValueRef next = LLVMBuildNSWAdd(b, i, LLVMConstInt(LLVMTypeOf(lo), 1, 0), "i.next");
+        LLVMBasicBlockRef latch = current();
+        LLVMValueRef more = icmp(LLVMIntSLT, next, hi);
+        condBr(more, bodyBb, exit);
+        LLVMAddIncoming(i, array(lo, next), array(pre, latch), 2);
+        LLVMDeleteBasicBlock(head);
+        at(exit);
+    }
+
+    // ---------------------------------------------------------------- values
+
+    public LLVMValueRef constI64(long v) { return LLVMConstInt(i64(), v, 1); }
+
+    public LLVMValueRef constF32(double v) { return LLVMConstReal(f32(), v); }
+
+    public LLVMValueRef gep(LLVMTypeRef elem, LLVMValueRef base, LLVMValueRef index) {
+        return LLVMBuildInBoundsGEP2(b, elem, base, array(index), 1, "p");
+    }
+
+    public LLVMValueRef load(LLVMTypeRef t, LLVMValueRef p) { return LLVMBuildLoad2(b, t, p, "v"); }
+
+    public void store(LLVMValueRef v, LLVMValueRef p) { LLVMBuildStore(b, v, p); }
+
+    public LLVMValueRef icmp(int pred, LLVMValueRef x, LLVMValueRef y) { return LLVMBuildICmp(b, pred, x, y, "c"); }
+
+    public LLVMValueRef addI(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildNSWAdd(b, x, y, "a"); }
+
+    public LLVMValueRef mulI(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildNSWMul(b, x, y, "m"); }
+
+    public LLVMValueRef fadd(LLVMValueRef x, LLVMValueRef y) { return fm(LLVMBuildFAdd(b, x, y, "fa")); }
+
+    public LLVMValueRef fsub(LLVMValueRef x, LLVMValueRef y) { return fm(LLVMBuildFSub(b, x, y, "fs")); }
+
+    public LLVMValueRef fmul(LLVMValueRef x, LLVMValueRef y) { return fm(LLVMBuildFMul(b, x, y, "fm")); }
+
+    public LLVMValueRef fdiv(LLVMValueRef x, LLVMValueRef y) { return fm(LLVMBuildFDiv(b, x, y, "fd")); }
+
+    public LLVMValueRef fneg(LLVMValueRef x) { return fm(LLVMBuildFNeg(b, x, "fn")); }
+
+    private LLVMValueRef fm(LLVMValueRef v) {
+        if (LLVMIsAInstruction(v) != null && !LLVMIsAInstruction(v).isNull()) LLVMSetFastMathFlags(v, fastMath);
+        return v;
+    }
+
+    // ---------------------------------------------------------------- checking and output
+
+    /** Verifies the module; a broken module is our bug and must never reach the optimizer. */
+    public void verify() {
+        BytePointer err = new BytePointer((Pointer) null);
+        if (LLVMVerifyModule(mod, LLVMReturnStatusAction, err) != 0)
+            throw new LlvmException("invalid LLVM module: " + Llvm.message(err) + "\n" + ir());
+        Llvm.message(err);
+    }
+
+    /** Verifies and runs the O3 pipeline for this CPU. */
+    public void optimize() {
+        verify();
+        LLVMTargetMachineRef tm = Llvm.hostMachine();
+        try {
+            LLVMSetModuleDataLayout(mod, LLVMCreateTargetDataLayout(tm));
+            var opts = LLVMCreatePassBuilderOptions();
+            Llvm.check(LLVMRunPasses(mod, "default<O3>", tm, opts), "O3");
+            LLVMDisposePassBuilderOptions(opts);
+        } finally {
+            LLVMDisposeTargetMachine(tm);
+        }
+    }
+
+    public String ir() {
+        BytePointer p = LLVMPrintModuleToString(mod);
+        return Llvm.message(p);
+    }
+
+    /** Host assembly for the module, emitted from a clone so that the module stays usable. */
+    public String assembly() {
+        LLVMTargetMachineRef tm = Llvm.hostMachine();
+        LLVMModuleRef clone = LLVMCloneModule(mod);
+        try {
+            BytePointer err = new BytePointer((Pointer) null);
+            LLVMMemoryBufferRef buf = new LLVMMemoryBufferRef();
+            if (LLVMTargetMachineEmitToMemoryBuffer(tm, clone, LLVMAssemblyFile, err, buf) != 0)
+                throw new LlvmException("cannot emit assembly: " + Llvm.message(err));
+            BytePointer start = LLVMGetBufferStart(buf);
+            String s = start.limit(LLVMGetBufferSize(buf)).getString();
+            LLVMDisposeMemoryBuffer(buf);
+            return s;
+        } finally {
+            LLVMDisposeModule(clone);
+            LLVMDisposeTargetMachine(tm);
+        }
+    }
+
+    void disposeBuilder() { LLVMDisposeBuilder(b); }
+}
