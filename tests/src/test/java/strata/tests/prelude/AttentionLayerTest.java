@@ -1,6 +1,7 @@
 package strata.tests.prelude;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static strata.tests.prelude.LayerFixture.assertClose;
 import static strata.tests.prelude.LayerFixture.f32;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import strata.compiler.graph.DType;
 import strata.compiler.interp.RefTensor;
+import strata.tests.ModelFiles;
 import strata.tests.prelude.HandAttention.Score;
 import strata.tests.prelude.HandAttention.Visible;
 import strata.tests.prelude.HandAttention.Weights;
@@ -77,6 +79,15 @@ class AttentionLayerTest {
         for (int row = 0; row < B * T; row++)
             for (int h = 1; h < heads; h++)
                 for (int c = 0; c < 2; c++) assertEquals(y[row * d + c], y[row * d + h * 2 + c], LayerFixture.TOL);
+    }
+
+    @Test
+    void keyValueHeadsThatDoNotDivideTheQueryHeadsAreAnErrorAtTheAttentionCall() {
+        var b = ModelFiles.buildText("gqa.strata", "import prelude\nmodel M {\ninput x: f32[B, T, 8]\na = SelfAttention(8, 4, kv_heads = 3)\n"
+                + "forward { return a(x) }\n}\n", null);
+        assertTrue(b.diagnostics().hasErrors());
+        assertTrue(b.rendered().contains("attention: 4 query heads are not a multiple of 3 key/value heads"), b.rendered());
+        assertFalse(b.rendered().contains("attention: attention:"), "the op is named once: " + b.rendered());
     }
 
     @Test
