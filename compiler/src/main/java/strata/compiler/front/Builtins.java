@@ -62,7 +62,9 @@ final class Builtins {
         try {
             return dispatch(name, a);
         } catch (ShapeError e) {
-            throw new CompileError(site.span(), name + ": " + e.getMessage());
+            // shape rules often name their op already ("attention: 4 query heads ..."); say it once
+            String msg = e.getMessage().startsWith(name + ":") ? e.getMessage() : name + ": " + e.getMessage();
+            throw new CompileError(site.span(), msg);
         }
     }
 
