@@ -107,10 +107,38 @@ public final class Evaluator {
         }
     }
 
-    void requireHolds(Expr cond, Scope scope) {
+    /** Checks a requirement; records the failure (with where the part was asked for) and returns false. */
+    boolean requireHolds(Expr cond, Scope scope) {
         Val v = guarded(cond, scope);
-        if (v instanceof Val.Bool b && !b.value())
-            diagnostics.error(cond.span(), "requirement does not hold", "change the hyperparameters so that it does");
+        if (v instanceof Val.Bool b && !b.value()) {
+            Span from = making.peek();
+            String hint = from == null || from.file().equals(cond.span().file()) ? "change the hyperparameters so that it does"
+                    : "required by the part made at " + from + "; change the hyperparameters given there";
+            diagnostics.error(cond.span(), "requirement `" + ExprText.of(cond) + "` does not hold" + values(cond, scope), hint);
+            return false;
+        }
+        return true;
+    }
+
+    /** Where the parts being made were asked for, innermost first. */
+    final Deque<Span> making = new ArrayDeque<>();
+
+    /** For a failed comparison, the values of its sides: " (d % heads is 2)". */
+    private String values(Expr cond, Scope scope) {
+        if (!(cond instanceof Expr.Binary b) || b.op().equals("and") || b.op().equals("or")) return "";
+        List<String> parts = new ArrayList<>();
+        for (Expr side : List.of(b.left(), b.right())) {
+            if (side instanceof Expr.IntLit || side instanceof Expr.FloatLit) continue;
+            Val v = guarded(side, scope);
+            String shown = switch (v) {
+                case Val.Int i -> Long.toString(i.value());
+                case Val.Float f -> Double.toString(f.value());
+                case Val.DimV d -> d.dim().toString();
+                default -> null;
+            };
+            if (shown != null) parts.add(ExprText.of(side) + " is " + shown);
+        }
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
     }
 
     // ---------------------------------------------------------------- expressions

@@ -47,6 +47,15 @@ final class Parts {
         Signatures.bindParams("`" + def.name() + "`", def.params(), f.args(), f.named(), scope, ev, span, new LinkedHashMap<>());
         boolean root = path.isEmpty();
         for (Member m : def.members().values()) declare(inst, m, root);
+        // requirements first: they state why the parts below could not be made, and stop them
+        if (!root) ev.making.push(span);
+        try {
+            boolean ok = true;
+            for (Member.Requires r : def.requires()) ok &= ev.requireHolds(r.cond(), scope);
+            if (!ok) throw new CompileError(ev.diagnostics.all().getLast());
+        } finally {
+            if (!root) ev.making.pop();
+        }
         // make every part and parameter now, in the order written, so that counts include unused ones
         for (Member m : def.members().values()) {
             if (m.name() == null || m instanceof Member.Slot) continue;
@@ -56,7 +65,6 @@ final class Parts {
                 ev.diagnostics.add(e.diagnostic());
             }
         }
-        for (Member.Requires r : def.requires()) ev.requireHolds(r.cond(), scope);
         return inst;
     }
 

@@ -86,8 +86,14 @@ class AttentionLayerTest {
         var b = ModelFiles.buildText("gqa.strata", "import prelude\nmodel M {\ninput x: f32[B, T, 8]\na = SelfAttention(8, 4, kv_heads = 3)\n"
                 + "forward { return a(x) }\n}\n", null);
         assertTrue(b.diagnostics().hasErrors());
-        assertTrue(b.rendered().contains("attention: 4 query heads are not a multiple of 3 key/value heads"), b.rendered());
-        assertFalse(b.rendered().contains("attention: attention:"), "the op is named once: " + b.rendered());
+        assertTrue(b.rendered().contains("requirement `heads % kv_heads == 0` does not hold (heads % kv_heads is 1)"), b.rendered());
+        assertTrue(b.rendered().contains("required by the part made at gqa.strata:4:1"), b.rendered());
+        assertEquals(1, b.diagnostics().errorCount(), "no follow-on errors: " + b.rendered());
+
+        var direct = ModelFiles.buildText("gqa2.strata", "model M {\ninput q: f32[B, 4, T, 2]\ninput k: f32[B, 3, T, 2]\n"
+                + "forward { return attention(q, k, k) }\n}\n", null);
+        assertTrue(direct.rendered().contains("attention: 4 query heads are not a multiple of 3 key/value heads"), direct.rendered());
+        assertFalse(direct.rendered().contains("attention: attention:"), "the op is named once: " + direct.rendered());
     }
 
     @Test
