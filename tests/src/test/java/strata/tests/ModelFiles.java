@@ -92,7 +92,7 @@ public final class ModelFiles {
     }
 
     public static List<String> modelFiles() {
-        return List.of("gpt2.strata", "llama.strata", "bert.strata", "bert_pretraining.strata", "albert.strata", "t5.strata",
-                "glm.strata", "persona.strata");
+        return List.of("gpt2.strata", "llama.strata", "bert.strata", "bert_pretraining.strata", "albert.strata",
+                "albert_pretraining.strata", "t5.strata", "glm.strata", "persona.strata");
     }
 }

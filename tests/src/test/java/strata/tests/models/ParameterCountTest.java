@@ -20,6 +20,8 @@ class ParameterCountTest {
             "bert_pretraining.strata, base, 110106428",
             // Hugging Face AlbertModel, albert-base-v2 (with the pooler)
             "albert.strata, base, 11683584",
+            // Hugging Face AlbertForPreTraining, albert-base-v2: + MLM head (H->E, LayerNorm, bias) + SOP
+            "albert_pretraining.strata, base, 11813810",
             // Hugging Face T5ForConditionalGeneration, t5-small (tied embeddings)
             "t5.strata, small, 60506624",
     })
