@@ -70,6 +70,11 @@ public final class ModelFiles {
 
     /** Random inputs for given symbol values: integer inputs drawn in [0, bound), floats normal. */
     public static Map<String, RefTensor> randomInputs(Graph g, Map<String, Long> symbols, long intBound, long seed) {
+        return randomInputs(g, symbols, in -> new long[] {0, intBound}, seed);
+    }
+
+    /** Random inputs: each integer input drawn in the range [lo, hi) that {@code range} gives it, floats normal. */
+    public static Map<String, RefTensor> randomInputs(Graph g, Map<String, Long> symbols, java.util.function.Function<Op, long[]> range, long seed) {
         Random rnd = new Random(seed);
         Map<String, RefTensor> out = new HashMap<>();
         for (Op in : g.inputs()) {
@@ -78,14 +83,16 @@ public final class ModelFiles {
             for (long s : shape) n *= (int) s;
             double[] v = new double[n];
             DType dt = in.type().dtype();
+            long[] r = range.apply(in);
             for (int i = 0; i < n; i++)
-                v[i] = dt.isInteger() ? rnd.nextLong(intBound) : dt == DType.BOOL ? rnd.nextInt(2) : rnd.nextGaussian();
+                v[i] = dt.isInteger() ? rnd.nextLong(r[0], r[1]) : dt == DType.BOOL ? rnd.nextInt(2) : rnd.nextGaussian();
             out.put(in.strAttr("name", ""), RefTensor.of(dt, shape, v));
         }
         return out;
     }
 
     public static List<String> modelFiles() {
-        return List.of("gpt2.strata", "llama.strata");
+        return List.of("gpt2.strata", "llama.strata", "bert.strata", "bert_pretraining.strata", "albert.strata",
+                "albert_pretraining.strata", "t5.strata", "glm.strata", "persona.strata");
     }
 }
