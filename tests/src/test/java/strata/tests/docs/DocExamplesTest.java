@@ -39,6 +39,22 @@ class DocExamplesTest {
     @ParameterizedTest(name = "strata check {0}")
     @MethodSource("files")
     void everyDocExampleChecks(Path file) {
+        Run r = check(file);
+        assertEquals(0, r.rc(), file + " does not check:\n" + r.stderr());
+        assertTrue(r.stdout().lines().anyMatch(l -> l.matches("parameters: \\d+")), "no `parameters:` line in\n" + r.stdout());
+    }
+
+    /** The diagnostics example of docs/language.md reports all five of its mistakes in one run. */
+    @Test
+    void theErrorExampleReportsEveryMistakeAndFails() {
+        Run r = check(examples().resolve("errors/mine.strata"));
+        assertEquals(1, r.rc(), r.stderr());
+        assertTrue(r.stderr().contains("5 errors"), r.stderr());
+    }
+
+    record Run(int rc, String stdout, String stderr) {}
+
+    static Run check(Path file) {
         PrintStream out = System.out, err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
         int rc;
@@ -50,8 +66,6 @@ class DocExamplesTest {
             System.setOut(out);
             System.setErr(err);
         }
-        String stdout = o.toString(StandardCharsets.UTF_8), stderr = e.toString(StandardCharsets.UTF_8);
-        assertEquals(0, rc, file + " does not check:\n" + stderr);
-        assertTrue(stdout.lines().anyMatch(l -> l.matches("parameters: \\d+")), "no `parameters:` line in\n" + stdout);
+        return new Run(rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 }
