@@ -8,6 +8,7 @@ public final class Diagnostics {
     private final List<Diagnostic> all = new ArrayList<>();
 
     public void add(Diagnostic d) {
+        if (d == null) return; // CompileError.alreadyReported()
         // the same message at the same place once only (a slot used in every layer fails once)
         for (Diagnostic o : all) if (o.span().equals(d.span()) && o.message().equals(d.message())) return;
         all.add(d);

@@ -116,8 +116,8 @@ final class Builtins {
                 a.allow(2);
                 Val x = a.get(0, "a"), y = a.get(1, "b");
                 if (x instanceof Val.Tensor || y instanceof Val.Tensor) {
-                    Value tx = ev.ops.asTensor(x, y, sp), ty = ev.ops.asTensor(y, x, sp);
-                    yield new Val.Tensor(ev.graph.op(name.equals("max") ? OpKind.MAX : OpKind.MIN, tx, ty));
+                    Value[] xy = ev.ops.promoted(ev.ops.asTensor(x, y, sp), ev.ops.asTensor(y, x, sp), name, sp);
+                    yield new Val.Tensor(ev.graph.op(name.equals("max") ? OpKind.MAX : OpKind.MIN, xy[0], xy[1]));
                 }
                 if (x instanceof Val.Int i && y instanceof Val.Int j)
                     yield new Val.Int(name.equals("max") ? Math.max(i.value(), j.value()) : Math.min(i.value(), j.value()));
@@ -226,8 +226,8 @@ final class Builtins {
     Val where(Val c, Val x, Val y, Span sp) {
         Value cond = tensor(c, sp);
         if (cond.type().dtype() != DType.BOOL) throw new CompileError(sp, "where needs a bool condition, got " + cond.type());
-        Value tx = ev.ops.asTensor(x, y, sp), ty = ev.ops.asTensor(y, x, sp);
-        return new Val.Tensor(ev.graph.op(OpKind.SELECT, cond, tx, ty));
+        Value[] xy = ev.ops.promoted(ev.ops.asTensor(x, y, sp), ev.ops.asTensor(y, x, sp), "where", sp);
+        return new Val.Tensor(ev.graph.op(OpKind.SELECT, cond, xy[0], xy[1]));
     }
 
     /** attention(q, k, v, mask = m, score = s, scale = f). */

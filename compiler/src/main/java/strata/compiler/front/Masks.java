@@ -51,6 +51,7 @@ final class Masks {
         List<TensorType> args = List.of(idx(), idx(), idx(), idx(), TensorType.scalar(scoreType));
         return ev.graph.region("score", args, vs -> {
             Val r = eval(m, vs, span);
+            if (r instanceof Val.Poison) throw CompileError.alreadyReported();
             if (!(r instanceof Val.Tensor t) || t.value().type().rank() != 0)
                 throw new CompileError(span, "a score modifier must give a scalar score, got " + Val.describe(r));
             return ev.ops.cast(t.value(), scoreType);
@@ -101,6 +102,7 @@ final class Masks {
 
     private Value asBool(Val v, Span span) {
         return switch (v) {
+            case Val.Poison p -> throw CompileError.alreadyReported();
             case Val.Bool b -> ev.graph.constant(b.value() ? 1 : 0, TensorType.scalar(DType.BOOL));
             case Val.Tensor t when t.value().type().dtype() == DType.BOOL && t.value().type().rank() == 0 -> t.value();
             default -> throw new CompileError(span, "a mask must be a bool for each (b, h, q, k), got " + Val.describe(v));

@@ -52,7 +52,7 @@ final class Parts {
         try {
             boolean ok = true;
             for (Member.Requires r : def.requires()) ok &= ev.requireHolds(r.cond(), scope);
-            if (!ok) throw new CompileError(ev.diagnostics.all().getLast());
+            if (!ok) throw CompileError.alreadyReported();
         } finally {
             if (!root) ev.making.pop();
         }

@@ -189,6 +189,12 @@ final class TensorOps {
         return sides;
     }
 
+    /** Both operands cast to their common element type. */
+    Value[] promoted(Value x, Value y, String op, Span span) {
+        DType common = promote(x.type().dtype(), y.type().dtype(), op, span);
+        return new Value[] {cast(x, common), cast(y, common)};
+    }
+
     /** The common element type of a binary op: ints widen to i64, and to float when mixed with floats. */
     private DType promote(DType a, DType b, String op, Span span) {
         if (a == b) return a;

@@ -36,7 +36,31 @@ class ShapeAgreementTest {
      */
     static final Map<String, Gen<Map<String, String>>> HYPERS = Map.of(
             "gpt2.strata", gpt2(),
-            "llama.strata", llama());
+            "llama.strata", llama(),
+            "bert.strata", gpt2(),
+            "bert_pretraining.strata", gpt2(),
+            "albert.strata", albert(),
+            "albert_pretraining.strata", albert(),
+            "glm.strata", gpt2(),
+            "persona.strata", gpt2(),
+            "t5.strata", t5());
+
+    /** ALBERT: GPT-2's ranges and a factorized embedding size E of its own. */
+    static Gen<Map<String, String>> albert() {
+        return gpt2().zip(integers().between(2, 12), (s, e) -> with(s, "e_dim", "" + e));
+    }
+
+    /** T5: heads of d_kv each (not d / heads), a small FFN, few buckets over a short distance. */
+    static Gen<Map<String, String>> t5() {
+        return gpt2().zip(Generate.pick(List.of(2, 4, 8)), integers().between(4, 24), Generate.pick(List.of(4, 6, 8)),
+                (s, dkv, ff, buckets) -> {
+                    Map<String, String> out = with(s, "d_kv", "" + dkv);
+                    out = with(out, "d_ff", "" + ff);
+                    out = with(out, "buckets", "" + buckets);
+                    out.remove("block");
+                    return with(out, "max_distance", "" + (buckets + 4));
+                });
+    }
 
     /** GPT-2: d a multiple of heads, small vocabularies and blocks, dropout that inference ignores. */
     static Gen<Map<String, String>> gpt2() {
@@ -91,13 +115,23 @@ class ShapeAgreementTest {
         String config = file + " --set " + sets;
         assertFalse(built.diagnostics().hasErrors(), () -> config + "\n" + built.rendered());
         Graph g = built.graph();
-        long block = built.result().hypers().get("block") instanceof Val.Int b ? b.value() : requestedLength;
+        long block = built.result().hypers().get("block") instanceof Val.Int b ? b.value() : 12;
         long vocab = built.result().hypers().get("vocab") instanceof Val.Int v ? v.value() : 2;
-        Map<String, Long> symbols = Map.of("B", (long) batch, "T", 1 + (requestedLength - 1) % block);
+        long length = 1 + (requestedLength - 1) % block;
+        // every sequence symbol (T, and S, P, C of the encoder-decoder and persona models) gets a length
+        Map<String, Long> symbols = new LinkedHashMap<>();
+        for (String sym : g.symbols()) symbols.put(sym, sym.equals("B") ? (long) batch : Math.min(block, length + (sym.equals("T") ? 0 : sym.hashCode() % 3)));
         String where = config + " at " + symbols;
-        assertTrue(symbols.keySet().containsAll(g.symbols()), () -> where + ": the graph has symbols " + g.symbols());
-
-        var inputs = ModelFiles.randomInputs(g, symbols, vocab, sets.hashCode());
+        long shortest = symbols.entrySet().stream().filter(e -> !e.getKey().equals("B")).mapToLong(Map.Entry::getValue).min().orElse(1);
+        long ids = Math.min(vocab, block);
+        var inputs = ModelFiles.randomInputs(g, symbols, in -> {
+            if (in.type().rank() == 1) return new long[] {1, shortest + 1};   // lengths and prefixes: every query sees a key
+            return switch (in.strAttr("name", "")) {
+                case "segments" -> new long[] {0, 2};
+                case "attrs" -> new long[] {0, 4};
+                default -> new long[] {0, ids};                                  // token ids and positions
+            };
+        }, sets.hashCode());
         Map<Value, RefTensor> values = new Interpreter().evaluate(g, inputs, ModelFiles.randomParams(g, batch));
         assertEquals(g.ops().size(), values.size(), () -> where + ": values evaluated");
         for (Op op : g.ops()) {
