@@ -110,7 +110,7 @@ public final class Evaluator {
     void requireHolds(Expr cond, Scope scope) {
         Val v = guarded(cond, scope);
         if (v instanceof Val.Bool b && !b.value())
-            diagnostics.error(cond.span(), "requirement does not hold", "change the hyperparameters so that it does");
+            diagnostics.error(cond.span(), "requirement `" + ExprText.of(cond) + "` does not hold", "change the hyperparameters so that it does");
     }
 
     // ---------------------------------------------------------------- expressions
@@ -151,8 +151,12 @@ public final class Evaluator {
 
     private Val name(Expr.Name n, Scope scope) {
         Val v = scope.lookup(n.name(), n.span());
+        // remember where the user named a mask, so that a misuse found deep inside attention is reported here
+        if (v instanceof Val.Mask m && m.mask() instanceof MaskValue.Def d && d.use() == null) return new Val.Mask(d.at(n.span()));
         if (v != null) return v;
         if (Builtins.NAMES.contains(n.name())) return new Val.Builtin(n.name());
+        if (n.name().matches("(f|i|u|bf|float|int|uint|bfloat)[0-9]+|double|half"))
+            throw new CompileError(n.span(), "unknown dtype `" + n.name() + "`", "the dtypes are f32, bf16, f16, i32, i64 and bool");
         String near = Spelling.nearest(n.name(), scope.visibleNames(), Builtins.NAMES);
         throw new CompileError(n.span(), "unknown name `" + n.name() + "`", near == null ? null : "did you mean `" + near + "`?");
     }
@@ -214,11 +218,24 @@ public final class Evaluator {
         };
     }
 
+    /** How deeply function calls may nest; deeper is a function that calls itself without end. */
+    static final int MAX_CALL_DEPTH = 64;
+    private int callDepth;
+
     Val callFn(Val.Fn f, List<Val> args, Map<String, Val> named, Span span) {
         Decl.Fn d = f.decl();
+        if (callDepth >= MAX_CALL_DEPTH)
+            throw new CompileError(span, "`" + d.name() + "` calls itself without end (" + MAX_CALL_DEPTH + " nested calls)",
+                    "a function cannot recurse; to stack layers use repeat n: " + d.name() + "(x)");
         Scope s = new Scope(f.scope());
         Signatures.bindParams("`" + d.name() + "`", d.params(), args, named, s, this, span, new LinkedHashMap<>());
-        Val r = run(d.body(), s);
+        Val r;
+        callDepth++;
+        try {
+            r = run(d.body(), s);
+        } finally {
+            callDepth--;
+        }
         if (d.result() != null) Signatures.checkResult("`" + d.name() + "`", d.result(), r, s, this, span, new LinkedHashMap<>());
         return r;
     }
@@ -287,6 +304,7 @@ public final class Evaluator {
 
     long intOf(Val v, Span span) {
         return switch (v) {
+            case Val.Poison p -> throw CompileError.alreadyReported();
             case Val.Int i -> i.value();
             case Val.DimV d when d.dim().isConstant() -> d.dim().value();
             default -> throw new CompileError(span, "expected an integer known at compile time, got " + Val.describe(v));
@@ -295,6 +313,7 @@ public final class Evaluator {
 
     double floatOf(Val v, Span span) {
         return switch (v) {
+            case Val.Poison p -> throw CompileError.alreadyReported();
             case Val.Int i -> i.value();
             case Val.Float f -> f.value();
             case Val.DimV d when d.dim().isConstant() -> d.dim().value();
@@ -304,6 +323,7 @@ public final class Evaluator {
 
     strata.compiler.graph.Dim dimOf(Val v, Span span) {
         return switch (v) {
+            case Val.Poison p -> throw CompileError.alreadyReported();
             case Val.Int i -> strata.compiler.graph.Dim.of(i.value());
             case Val.DimV d -> d.dim();
             default -> throw new CompileError(span, "expected a dimension (an integer or a symbol such as T), got " + Val.describe(v));
