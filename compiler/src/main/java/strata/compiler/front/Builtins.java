@@ -62,7 +62,8 @@ final class Builtins {
         try {
             return dispatch(name, a);
         } catch (ShapeError e) {
-            throw new CompileError(site.span(), name + ": " + e.getMessage());
+            String m = e.getMessage();
+            throw new CompileError(site.span(), m.startsWith(name + ":") ? m : name + ": " + m);
         }
     }
 

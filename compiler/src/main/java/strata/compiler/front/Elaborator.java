@@ -98,6 +98,10 @@ public final class Elaborator {
                 return new Result(null, List.of(), Map.of(), null, preset);
             }
             modelName = models.getLast();
+        } else if (!(program.decls().get(modelName) instanceof Decl.Component)) {
+            diagnostics.error(fileSpan, "--model " + modelName + ": " + program.main().path() + " has no model `" + modelName + "`",
+                    models.isEmpty() ? "it defines no model" : "its models are " + String.join(", ", models));
+            return new Result(null, List.of(), Map.of(), modelName, preset);
         }
         GraphBuilder gb = new GraphBuilder(graphName(modelName, preset));
         Evaluator ev = new Evaluator(gb, diagnostics, globals);
@@ -180,7 +184,13 @@ public final class Elaborator {
                                 + String.join(", ", def.hypers().stream().map(Member.Hyper::name).toList()));
                 continue;
             }
-            out.put(e.getKey(), literal(e.getValue()));
+            Val v = literal(e.getValue());
+            if (v instanceof Val.Str) {
+                diagnostics.error(where, "--set " + e.getKey() + "=" + e.getValue() + ": a hyperparameter is set to a number or true/false",
+                        "e.g. --set " + e.getKey() + "=64");
+                continue;
+            }
+            out.put(e.getKey(), v);
         }
         return out;
     }

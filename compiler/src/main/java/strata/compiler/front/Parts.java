@@ -241,6 +241,10 @@ final class Parts {
         Signatures.bindParams("slot `" + sig.name() + "`", sig.params(), args, named, s, ev, span, bindings);
         Member.Bind filling = slot.filling();
         Val f = ev.eval(filling.value(), owner);
+        if (!(f instanceof Val.Factory || f instanceof Val.Component || f instanceof Val.Fn || f instanceof Val.Builtin
+                || f instanceof Val.Part || f instanceof Val.Slot || f instanceof Val.Poison))
+            throw new CompileError(filling.span(), "slot `" + sig.name() + "` must be filled with a part or a function, but `"
+                    + ExprText.of(filling.value()) + "` is " + Val.describe(f), "e.g. " + sig.name() + " = LayerNorm(d)");
         String what = "slot `" + sig.name() + "` expects " + signature(sig) + ", but its filling `" + ExprText.of(filling.value()) + "`";
         Val r = switch (f) {
             case Val.Factory fac -> apply(make(fac, ev.naming.peek().fresh(sig.name()), filling.span()), args, named, filling.span(), what);
