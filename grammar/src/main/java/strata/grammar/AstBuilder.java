@@ -16,6 +16,8 @@ import strata.grammar.ast.TypeRef;
 /** Turns ANTLR's parse tree into the AST, attaching a source span to every node. */
 final class AstBuilder {
     private final String file;
+    /** Problems the grammar lets through but the AST cannot hold, such as an integer past 64 bits. */
+    final List<Diagnostic> errors = new ArrayList<>();
 
     AstBuilder(String file) { this.file = file; }
 
@@ -203,7 +205,7 @@ final class AstBuilder {
             case TupleExprContext t -> new Expr.Tuple(s, t.expr().stream().map(this::expr).toList());
             case ListExprContext l -> new Expr.ListLit(s, l.expr().stream().map(this::expr).toList());
             case ParenExprContext p -> expr(p.expr());
-            case IntLitContext i -> new Expr.IntLit(s, Long.parseLong(i.getText().replace("_", "")));
+            case IntLitContext i -> new Expr.IntLit(s, intValue(i.getText(), s));
             case FloatLitContext f -> new Expr.FloatLit(s, Double.parseDouble(f.getText()));
             case StringLitContext st -> new Expr.StrLit(s, unquote(st.getText()));
             case BoolLitContext b -> new Expr.BoolLit(s, b.getText().equals("true"));
@@ -212,6 +214,15 @@ final class AstBuilder {
             case NameExprContext n -> new Expr.Name(s, n.getText());
             default -> throw new IllegalStateException(e.getClass().getName());
         };
+    }
+
+    private long intValue(String text, Span s) {
+        try {
+            return Long.parseLong(text.replace("_", ""));
+        } catch (NumberFormatException e) {
+            errors.add(Diagnostic.error(s, "the integer " + text + " is too large", "integers must lie within +-" + Long.MAX_VALUE));
+            return 0;
+        }
     }
 
     private static String unquote(String q) {

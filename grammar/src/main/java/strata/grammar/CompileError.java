@@ -5,26 +5,20 @@ public final class CompileError extends RuntimeException {
     private final transient Diagnostic diagnostic;
 
     public CompileError(Diagnostic diagnostic) {
-        super(diagnostic.headline(), null, false, false);
+        super(diagnostic == null ? "already reported" : diagnostic.headline(), null, false, false);
         this.diagnostic = diagnostic;
     }
+
+    /**
+     * Abandons work whose cause has already been reported (a value that failed earlier is used
+     * again); its diagnostic is null, and {@link Diagnostics#add} ignores it, so nothing cascades.
+     */
+    public static CompileError alreadyReported() { return new CompileError((Diagnostic) null); }
 
     public CompileError(Span span, String message) { this(Diagnostic.error(span, message)); }
 
     public CompileError(Span span, String message, String hint) { this(Diagnostic.error(span, message, hint)); }
 
-    /**
-     * Abandons work whose cause was already reported (an operand that failed earlier), so that
-     * one mistake gives one diagnostic; its diagnostic is null and collectors skip it.
-     */
-    public static CompileError alreadyReported() {
-        return new CompileError();
-    }
-
-    private CompileError() {
-        super("already reported", null, false, false);
-        this.diagnostic = null;
-    }
-
+    /** The problem, or null when it was reported before. */
     public Diagnostic diagnostic() { return diagnostic; }
 }

@@ -7,8 +7,9 @@ import java.util.List;
 public final class Diagnostics {
     private final List<Diagnostic> all = new ArrayList<>();
 
+    /** Records a problem; null (the diagnostic of {@link CompileError#alreadyReported()}) is ignored. */
     public void add(Diagnostic d) {
-        if (d == null) return; // CompileError.alreadyReported()
+        if (d == null) return;
         // the same message at the same place once only (a slot used in every layer fails once)
         for (Diagnostic o : all) if (o.span().equals(d.span()) && o.message().equals(d.message())) return;
         all.add(d);

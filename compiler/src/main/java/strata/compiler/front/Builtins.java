@@ -243,12 +243,16 @@ final class Builtins {
         List<Region> regions = new ArrayList<>();
         Val m = a.named().getOrDefault("mask", Val.NONE);
         if (m instanceof Val.Mask mm) {
-            if (mm.mask().isScore()) throw new CompileError(sp, "`mask` was given the score modifier " + mm.mask().describe(), "pass it as score = ...");
+            if (mm.mask().isScore())
+                throw new CompileError(mm.mask().use() != null ? mm.mask().use() : sp, mm.mask().describe()
+                        + " is a score modifier, but it is passed as a mask", "pass it as score = ...; a mask gives a bool per (b, h, q, k)");
             regions.add(ev.masks().maskRegion(mm.mask(), sp));
         } else if (!(m instanceof Val.None)) throw new CompileError(sp, "attention's mask must be a mask, got " + Val.describe(m));
         Val s = a.named().getOrDefault("score", Val.NONE);
         if (s instanceof Val.Mask ms) {
-            if (!ms.mask().isScore()) throw new CompileError(sp, "`score` was given the mask " + ms.mask().describe(), "pass it as mask = ...");
+            if (!ms.mask().isScore())
+                throw new CompileError(ms.mask().use() != null ? ms.mask().use() : sp, ms.mask().describe()
+                        + " is a mask, but it is passed as a score modifier", "pass it as mask = ...");
             regions.add(ev.masks().scoreRegion(ms.mask(), q.type().dtype(), sp));
         } else if (!(s instanceof Val.None)) throw new CompileError(sp, "attention's score must be a score modifier, got " + Val.describe(s));
         return new Val.Tensor(ev.graph.op(OpKind.ATTENTION, List.of(q, k, v), Map.of("scale", new Attr.Float(scale)), null, regions));

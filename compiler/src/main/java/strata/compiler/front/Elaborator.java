@@ -49,7 +49,8 @@ public final class Elaborator {
         if (done != null) return done;
         if (!(program.decls().get(name) instanceof Decl.Component c)) {
             String near = Spelling.nearest(name, program.decls().keySet(), List.of());
-            throw new CompileError(use, "unknown model or module `" + name + "`", near == null ? null : "did you mean `" + near + "`?");
+            throw new CompileError(use, "unknown model or module `" + name + "`",
+                    near != null ? "did you mean `" + near + "`?" : "is an import missing? (e.g. import gpt2)");
         }
         if (resolving.contains(name))
             throw new CompileError(c.span(), "`" + name + "` extends itself: " + String.join(" -> ", resolving) + " -> " + name);
@@ -97,14 +98,18 @@ public final class Elaborator {
                 return new Result(null, List.of(), Map.of(), null, preset);
             }
             modelName = models.getLast();
+        } else if (!(program.decls().get(modelName) instanceof Decl.Component)) {
+            diagnostics.error(fileSpan, "--model " + modelName + ": " + program.main().path() + " has no model `" + modelName + "`",
+                    models.isEmpty() ? "it defines no model" : "its models are " + String.join(", ", models));
+            return new Result(null, List.of(), Map.of(), modelName, preset);
         }
         GraphBuilder gb = new GraphBuilder(graphName(modelName, preset));
         Evaluator ev = new Evaluator(gb, diagnostics, globals);
         try {
             ComponentDef def = definition(modelName, fileSpan);
             if (!def.isModel()) throw new CompileError(def.decl().span(), "`" + modelName + "` is a module; only a model can be built");
-            ev.parts.rootPreset = presetEntries(def, preset, fileSpan);
-            ev.parts.rootOverrides = overrides(def, sets, fileSpan);
+            ev.parts.rootPreset = presetEntries(def, preset, header(def));
+            ev.parts.rootOverrides = overrides(def, sets, header(def));
             Instance root = ev.parts.make(new Val.Factory(def, List.of(), Map.of()), "", def.decl().span());
             Map<String, Val> hypers = new LinkedHashMap<>();
             for (Member.Hyper h : def.hypers()) {
@@ -124,7 +129,18 @@ public final class Elaborator {
         } catch (CompileError e) {
             diagnostics.add(e.diagnostic());
             return new Result(null, ev.parts.params(), Map.of(), modelName, preset);
+        } catch (StackOverflowError e) {
+            // the depth guards on calls and parts should prevent this; say so rather than crash if they do not
+            diagnostics.error(fileSpan, "model " + modelName + " nests too deeply to elaborate",
+                    "look for a function or part that uses itself");
+            return new Result(null, ev.parts.params(), Map.of(), modelName, preset);
         }
+    }
+
+    /** The `model Name` words that open a model: where a problem with a command-line option is shown. */
+    private static Span header(ComponentDef def) {
+        Span s = def.decl().span();
+        return new Span(s.file(), s.line(), s.col(), s.line(), s.col() + "model ".length() + def.name().length() - 1);
     }
 
     private static String graphName(String model, String preset) {
@@ -168,7 +184,13 @@ public final class Elaborator {
                                 + String.join(", ", def.hypers().stream().map(Member.Hyper::name).toList()));
                 continue;
             }
-            out.put(e.getKey(), literal(e.getValue()));
+            Val v = literal(e.getValue());
+            if (v instanceof Val.Str) {
+                diagnostics.error(where, "--set " + e.getKey() + "=" + e.getValue() + ": a hyperparameter is set to a number or true/false",
+                        "e.g. --set " + e.getKey() + "=64");
+                continue;
+            }
+            out.put(e.getKey(), v);
         }
         return out;
     }

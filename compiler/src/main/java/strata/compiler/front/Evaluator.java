@@ -110,8 +110,13 @@ public final class Evaluator {
     /** Checks a requirement; records the failure (with where the part was asked for) and returns false. */
     boolean requireHolds(Expr cond, Scope scope) {
         Val v = guarded(cond, scope);
+        if (!(v instanceof Val.Bool || v instanceof Val.None || v instanceof Val.Poison)) {
+            diagnostics.error(cond.span(), "a requirement must be a condition, but `" + ExprText.of(cond) + "` is " + Val.describe(v),
+                    "write a comparison such as d % heads == 0");
+            return false;
+        }
         if (v instanceof Val.Bool b && !b.value()) {
-            Span from = making.peek();
+            Span from = parts.makingSite();
             String hint = from == null || from.file().equals(cond.span().file()) ? "change the hyperparameters so that it does"
                     : "required by the part made at " + from + "; change the hyperparameters given there";
             diagnostics.error(cond.span(), "requirement `" + ExprText.of(cond) + "` does not hold" + values(cond, scope), hint);
@@ -119,9 +124,6 @@ public final class Evaluator {
         }
         return true;
     }
-
-    /** Where the parts being made were asked for, innermost first. */
-    final Deque<Span> making = new ArrayDeque<>();
 
     /** For a failed comparison, the values of its sides: " (d % heads is 2)". */
     private String values(Expr cond, Scope scope) {
@@ -179,8 +181,12 @@ public final class Evaluator {
 
     private Val name(Expr.Name n, Scope scope) {
         Val v = scope.lookup(n.name(), n.span());
+        // remember where the user named a mask, so that a misuse found deep inside attention is reported here
+        if (v instanceof Val.Mask m && m.mask() instanceof MaskValue.Def d && d.use() == null) return new Val.Mask(d.at(n.span()));
         if (v != null) return v;
         if (Builtins.NAMES.contains(n.name())) return new Val.Builtin(n.name());
+        if (n.name().matches("(f|i|u|bf|float|int|uint|bfloat)[0-9]+|double|half"))
+            throw new CompileError(n.span(), "unknown dtype `" + n.name() + "`", "the dtypes are f32, bf16, f16, i32, i64 and bool");
         String near = Spelling.nearest(n.name(), scope.visibleNames(), Builtins.NAMES);
         throw new CompileError(n.span(), "unknown name `" + n.name() + "`", near == null ? null : "did you mean `" + near + "`?");
     }
@@ -242,11 +248,24 @@ public final class Evaluator {
         };
     }
 
+    /** How deeply function calls may nest; deeper is a function that calls itself without end. */
+    static final int MAX_CALL_DEPTH = 64;
+    private int callDepth;
+
     Val callFn(Val.Fn f, List<Val> args, Map<String, Val> named, Span span) {
         Decl.Fn d = f.decl();
+        if (callDepth >= MAX_CALL_DEPTH)
+            throw new CompileError(span, "`" + d.name() + "` calls itself without end (" + MAX_CALL_DEPTH + " nested calls)",
+                    "a function cannot recurse; to stack layers use repeat n: " + d.name() + "(x)");
         Scope s = new Scope(f.scope());
         Signatures.bindParams("`" + d.name() + "`", d.params(), args, named, s, this, span, new LinkedHashMap<>());
-        Val r = run(d.body(), s);
+        Val r;
+        callDepth++;
+        try {
+            r = run(d.body(), s);
+        } finally {
+            callDepth--;
+        }
         if (d.result() != null) Signatures.checkResult("`" + d.name() + "`", d.result(), r, s, this, span, new LinkedHashMap<>());
         return r;
     }
@@ -315,6 +334,7 @@ public final class Evaluator {
 
     long intOf(Val v, Span span) {
         return switch (v) {
+            case Val.Poison p -> throw CompileError.alreadyReported();
             case Val.Int i -> i.value();
             case Val.DimV d when d.dim().isConstant() -> d.dim().value();
             default -> throw new CompileError(span, "expected an integer known at compile time, got " + Val.describe(v));
@@ -323,6 +343,7 @@ public final class Evaluator {
 
     double floatOf(Val v, Span span) {
         return switch (v) {
+            case Val.Poison p -> throw CompileError.alreadyReported();
             case Val.Int i -> i.value();
             case Val.Float f -> f.value();
             case Val.DimV d when d.dim().isConstant() -> d.dim().value();
@@ -332,6 +353,7 @@ public final class Evaluator {
 
     strata.compiler.graph.Dim dimOf(Val v, Span span) {
         return switch (v) {
+            case Val.Poison p -> throw CompileError.alreadyReported();
             case Val.Int i -> strata.compiler.graph.Dim.of(i.value());
             case Val.DimV d -> d.dim();
             default -> throw new CompileError(span, "expected a dimension (an integer or a symbol such as T), got " + Val.describe(v));

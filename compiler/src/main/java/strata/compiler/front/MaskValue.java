@@ -1,6 +1,7 @@
 package strata.compiler.front;
 
 import java.util.List;
+import strata.grammar.Span;
 import strata.grammar.ast.Decl;
 
 /**
@@ -12,8 +13,18 @@ public sealed interface MaskValue {
 
     String describe();
 
-    /** @param data the bound data arguments; empty until the mask is applied to them */
-    record Def(Decl.MaskDef def, Scope scope, List<Val> data, boolean applied) implements MaskValue {
+    /** Where the user wrote this mask (a name or a call), to report a misuse there; null if unknown. */
+    default Span use() { return null; }
+
+    /**
+     * @param data the bound data arguments; empty until the mask is applied to them
+     * @param use  where the user named or applied it, or null
+     */
+    record Def(Decl.MaskDef def, Scope scope, List<Val> data, boolean applied, Span use) implements MaskValue {
+        public Def(Decl.MaskDef def, Scope scope, List<Val> data, boolean applied) { this(def, scope, data, applied, null); }
+
+        public Def at(Span where) { return new Def(def, scope, data, applied, where); }
+
         @Override public boolean isScore() { return def.isScore(); }
 
         @Override public String describe() { return "`" + def.name() + "`"; }

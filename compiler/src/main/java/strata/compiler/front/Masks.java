@@ -35,7 +35,7 @@ final class Masks {
         Signatures.bindParams((d.isScore() ? "score `" : "mask `") + d.def().name() + "`", d.def().data(), args, named, s, ev, span, new LinkedHashMap<>());
         List<Val> data = new ArrayList<>();
         for (Param p : d.def().data()) data.add(s.own(p.name(), span));
-        return new Val.Mask(new MaskValue.Def(d.def(), d.scope(), data, true));
+        return new Val.Mask(new MaskValue.Def(d.def(), d.scope(), data, true, span));
     }
 
     /** The region of an attention op for a mask. */
@@ -64,7 +64,7 @@ final class Masks {
         switch (m) {
             case MaskValue.Def d when d.needsData() -> {
                 Param p = d.def().data().getFirst();
-                throw new CompileError(span, (d.isScore() ? "score `" : "mask `") + d.def().name() + "` needs `" + p.name()
+                throw new CompileError(d.use() != null ? d.use() : span, (d.isScore() ? "score `" : "mask `") + d.def().name() + "` needs `" + p.name()
                         + (p.type() == null ? "" : ": " + Signatures.show(p.type())) + "`; none is bound",
                         "pass it, e.g. " + d.def().name() + "(" + Signatures.names(d.def().data()) + ")");
             }

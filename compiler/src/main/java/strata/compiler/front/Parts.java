@@ -19,6 +19,10 @@ final class Parts {
     private final Evaluator ev;
     private final Map<String, Instance> byPath = new LinkedHashMap<>();
     private final List<ParamInfo> params = new ArrayList<>();
+    /** Where the parts being made were asked for, innermost first. */
+    private final java.util.ArrayDeque<Span> making = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<ComponentDef> makingDefs = new java.util.ArrayDeque<>();
+    private boolean endlessReported;
     /** Hyperparameter values that replace the written defaults, for the root model only. */
     Map<String, Val> rootOverrides = Map.of();
     /** Preset entries for the root model, evaluated among its hyperparameters. */
@@ -43,19 +47,29 @@ final class Parts {
         ComponentDef def = f.def();
         Scope scope = new Scope(ev.globals);
         Instance inst = new Instance(path, def, scope);
+        if (making.size() >= Evaluator.MAX_CALL_DEPTH) throw endlessNesting();
         byPath.put(path, inst);
+        making.push(span);
+        makingDefs.push(def);
+        try {
+            makeMembers(f, inst, span);
+        } finally {
+            making.pop();
+            makingDefs.pop();
+        }
+        return inst;
+    }
+
+    private void makeMembers(Val.Factory f, Instance inst, Span span) {
+        ComponentDef def = f.def();
+        Scope scope = inst.scope();
         Signatures.bindParams("`" + def.name() + "`", def.params(), f.args(), f.named(), scope, ev, span, new LinkedHashMap<>());
-        boolean root = path.isEmpty();
+        boolean root = inst.path().isEmpty();
         for (Member m : def.members().values()) declare(inst, m, root);
         // requirements first: they state why the parts below could not be made, and stop them
-        if (!root) ev.making.push(span);
-        try {
-            boolean ok = true;
-            for (Member.Requires r : def.requires()) ok &= ev.requireHolds(r.cond(), scope);
-            if (!ok) throw CompileError.alreadyReported();
-        } finally {
-            if (!root) ev.making.pop();
-        }
+        boolean ok = true;
+        for (Member.Requires r : def.requires()) ok &= ev.requireHolds(r.cond(), scope);
+        if (!ok) throw CompileError.alreadyReported();
         // make every part and parameter now, in the order written, so that counts include unused ones
         for (Member m : def.members().values()) {
             if (m.name() == null || m instanceof Member.Slot) continue;
@@ -65,7 +79,38 @@ final class Parts {
                 ev.diagnostics.add(e.diagnostic());
             }
         }
-        return inst;
+    }
+
+    /** Where the innermost part being made was asked for, or null at the root. */
+    Span makingSite() { return making.size() > 1 ? making.peek() : null; }
+
+    /** A module that makes a part of its own kind, reported once at the innermost place it does so. */
+    private CompileError endlessNesting() {
+        if (endlessReported) return CompileError.alreadyReported();
+        endlessReported = true;
+        Map<ComponentDef, Integer> counts = new java.util.HashMap<>();
+        for (ComponentDef d : makingDefs) counts.merge(d, 1, Integer::sum);
+        ComponentDef worst = java.util.Collections.max(counts.entrySet(), Map.Entry.comparingByValue()).getKey();
+        var spans = making.iterator();
+        Span at = making.peek();
+        for (ComponentDef d : makingDefs) {
+            Span s = spans.next();
+            if (d == worst) {
+                at = s;
+                break;
+            }
+        }
+        return new CompileError(at, "`" + worst.name() + "` makes a `" + worst.name() + "` inside itself without end ("
+                + making.size() + " parts deep)", "a module cannot contain a part of its own kind; to stack layers use repeat");
+    }
+
+    /** The library's files are not the user's to change: a problem they meet is reported where the user asked for them. */
+    private static boolean inLibrary(Span s) { return s.file().startsWith("<library>"); }
+
+    private Span userSpan(Span own) {
+        if (!inLibrary(own)) return own;
+        for (Span s : making) if (!inLibrary(s)) return s;
+        return own;
     }
 
     private void declare(Instance inst, Member m, boolean root) {
@@ -125,9 +170,16 @@ final class Parts {
         List<Dim> dims = new ArrayList<>();
         for (TypeMatch.DimPat d : pat.dims()) {
             if (d instanceof TypeMatch.Exact e && e.dim().isConstant()) {
-                if (e.dim().value() <= 0)
-                    throw new CompileError(p.type().span(), "parameter `" + p.name() + "` would have a dimension of " + e.dim().value(),
-                            "check the hyperparameters it is computed from");
+                if (e.dim().value() <= 0) {
+                    if (!inLibrary(p.type().span()))
+                        throw new CompileError(p.type().span(), "parameter `" + p.name() + "` would have a dimension of " + e.dim().value(),
+                                "check the hyperparameters it is computed from");
+                    // one message per part (not per parameter), so that a bad size is reported once
+                    throw new CompileError(userSpan(p.type().span()), "part `" + inst.path() + "` (" + inst.def().name()
+                            + ") would have a parameter with a dimension of " + e.dim().value(),
+                            "its `" + p.name() + ": " + Signatures.show(p.type()) + "` gets " + pat.render(Map.of())
+                                    + "; check the hyperparameters it is computed from");
+                }
                 dims.add(e.dim());
             } else throw new CompileError(p.type().span(), "parameter `" + p.name() + "` needs a shape known at compile time, got "
                     + pat.render(Map.of()), "a parameter's shape may use hyperparameters but not B, T or ..");
@@ -158,11 +210,15 @@ final class Parts {
 
     /** Runs a part's forward on arguments, its call sites named under the part's path. */
     Val apply(Instance inst, List<Val> args, Map<String, Val> named, Span span) {
+        return apply(inst, args, named, span, "`" + inst.def().name() + "`");
+    }
+
+    /** @param what how messages name the part, such as "`Linear`" */
+    private Val apply(Instance inst, List<Val> args, Map<String, Val> named, Span span, String what) {
         Member.Forward fwd = inst.def().forward();
         if (fwd == null) throw new CompileError(span, inst.def().name() + " has no forward, so it cannot be applied");
         Scope s = new Scope(inst.scope());
         Map<String, Dim> bindings = new LinkedHashMap<>();
-        String what = "`" + inst.def().name() + "`";
         if (fwd.params() != null) Signatures.bindParams(what, fwd.params(), args, named, s, ev, span, bindings);
         else if (!args.isEmpty() || !named.isEmpty())
             throw new CompileError(span, what + " reads its inputs and takes no arguments");
@@ -173,7 +229,8 @@ final class Parts {
         } finally {
             ev.naming.pop();
         }
-        if (fwd.result() != null) Signatures.checkResult(what, fwd.result(), r, s, ev, span, bindings);
+        // a forward that breaks its own declared result is wrong where it is written (unless that is the library)
+        if (fwd.result() != null) Signatures.checkResult(what, fwd.result(), r, s, ev, inLibrary(fwd.span()) ? span : fwd.span(), bindings);
         return r;
     }
 
@@ -189,15 +246,19 @@ final class Parts {
         Map<String, Dim> bindings = new LinkedHashMap<>();
         Signatures.bindParams("slot `" + sig.name() + "`", sig.params(), args, named, s, ev, span, bindings);
         Member.Bind filling = slot.filling();
-        Val r;
-        try {
-            r = fill(sig, filling, owner, args, named);
-        } catch (CompileError e) {
-            // the filling's own signature refused the slot's arguments: say so in the slot's terms
-            if (!e.diagnostic().span().equals(filling.span())) throw e;
-            throw new CompileError(filling.span(), "slot `" + sig.name() + "` expects " + signature(sig) + "; `"
-                    + ExprText.of(filling.value()) + "` does not fit: " + e.diagnostic().message(), e.diagnostic().hint());
-        }
+        Val f = ev.eval(filling.value(), owner);
+        if (!(f instanceof Val.Factory || f instanceof Val.Component || f instanceof Val.Fn || f instanceof Val.Builtin
+                || f instanceof Val.Part || f instanceof Val.Slot || f instanceof Val.Poison))
+            throw new CompileError(filling.span(), "slot `" + sig.name() + "` must be filled with a part or a function, but `"
+                    + ExprText.of(filling.value()) + "` is " + Val.describe(f), "e.g. " + sig.name() + " = LayerNorm(d)");
+        String what = "slot `" + sig.name() + "` expects " + signature(sig) + ", but its filling `" + ExprText.of(filling.value()) + "`";
+        Val r = switch (f) {
+            case Val.Factory fac -> apply(make(fac, ev.naming.peek().fresh(sig.name()), filling.span()), args, named, filling.span(), what);
+            case Val.Component c -> apply(make(new Val.Factory(c.def(), List.of(), Map.of()), ev.naming.peek().fresh(sig.name()), filling.span()),
+                    args, named, filling.span(), what);
+            case Val.Poison p -> p;
+            default -> ev.call(f, args, named, new Expr.Call(filling.span(), filling.value(), List.of()));
+        };
         if (r instanceof Val.Poison) return r;
         TypeMatch.Pattern pat = TypeMatch.pattern(sig.result(), s, ev);
         if (pat != null) {

@@ -58,27 +58,12 @@ final class TensorOps {
         }
         if ((a instanceof Val.DimV || b instanceof Val.DimV) && isIntLike(a) && isIntLike(b)) return foldDim(op, ev.dimOf(a, span), ev.dimOf(b, span), span);
         if (a instanceof Val.Int x && b instanceof Val.Int y) {
-            long l = x.value(), r = y.value();
-            return switch (op) {
-                case "+" -> new Val.Int(Math.addExact(l, r));
-                case "-" -> new Val.Int(Math.subtractExact(l, r));
-                case "*" -> new Val.Int(Math.multiplyExact(l, r));
-                // exact division of integers stays an integer (d / heads); otherwise a float (8 * d / 3)
-                case "/" -> {
-                    if (r == 0) throw new CompileError(span, "division by zero");
-                    yield l % r == 0 ? new Val.Int(l / r) : new Val.Float((double) l / r);
-                }
-                case "%" -> {
-                    if (r == 0) throw new CompileError(span, "division by zero");
-                    yield new Val.Int(Math.floorMod(l, r));
-                }
-                case "**" -> r >= 0 ? new Val.Int((long) Math.pow(l, r)) : new Val.Float(Math.pow(l, r));
-                case "<" -> new Val.Bool(l < r);
-                case "<=" -> new Val.Bool(l <= r);
-                case ">" -> new Val.Bool(l > r);
-                case ">=" -> new Val.Bool(l >= r);
-                default -> throw bad(op, a, b, span);
-            };
+            try {
+                return foldInt(op, x.value(), y.value(), a, b, span);
+            } catch (ArithmeticException e) {
+                throw new CompileError(span, x.value() + " " + op + " " + y.value() + " overflows a 64-bit integer",
+                        "write the number as a float (e.g. 4294967296.0) if it need not be exact");
+            }
         }
         if (isNumber(a) && isNumber(b)) {
             double l = ev.floatOf(a, span), r = ev.floatOf(b, span);
@@ -97,6 +82,29 @@ final class TensorOps {
             };
         }
         throw bad(op, a, b, span);
+    }
+
+    private Val foldInt(String op, long l, long r, Val a, Val b, Span span) {
+        return switch (op) {
+            case "+" -> new Val.Int(Math.addExact(l, r));
+            case "-" -> new Val.Int(Math.subtractExact(l, r));
+            case "*" -> new Val.Int(Math.multiplyExact(l, r));
+            // exact division of integers stays an integer (d / heads); otherwise a float (8 * d / 3)
+            case "/" -> {
+                if (r == 0) throw new CompileError(span, "division by zero");
+                yield l % r == 0 ? new Val.Int(l / r) : new Val.Float((double) l / r);
+            }
+            case "%" -> {
+                if (r == 0) throw new CompileError(span, "division by zero");
+                yield new Val.Int(Math.floorMod(l, r));
+            }
+            case "**" -> r >= 0 ? new Val.Int((long) Math.pow(l, r)) : new Val.Float(Math.pow(l, r));
+            case "<" -> new Val.Bool(l < r);
+            case "<=" -> new Val.Bool(l <= r);
+            case ">" -> new Val.Bool(l > r);
+            case ">=" -> new Val.Bool(l >= r);
+            default -> throw bad(op, a, b, span);
+        };
     }
 
     private Val foldDim(String op, Dim l, Dim r, Span span) {

@@ -1,0 +1,64 @@
+package strata.tests.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import strata.compiler.graph.Graph;
+import strata.compiler.graph.GraphParser;
+import strata.compiler.graph.Verifier;
+import strata.tests.ModelFiles;
+
+/** The `strata` command line, run in process on the model library. */
+class CliTest {
+    private static String model(String name) { return ModelFiles.models().resolve(name).toString(); }
+
+    @Test
+    void checkCountsGpt2SmallParametersWithoutRunningIt() {
+        CliRun r = CliRun.of("check", model("gpt2.strata"), "--preset", "small");
+        assertEquals(0, r.exitCode(), r.all());
+        assertTrue(r.out().contains("parameters: 124439808"), r.all());
+        assertTrue(r.err().isEmpty(), r.err());
+    }
+
+    @Test
+    void compileEmitsAGraphThatParsesBackAndVerifies() {
+        CliRun r = CliRun.of("compile", model("gpt2.strata"), "--preset", "tiny", "--emit=graph");
+        assertEquals(0, r.exitCode(), r.all());
+        Graph g = GraphParser.parse(r.out());
+        assertEquals(List.of(), Verifier.verify(g));
+        assertEquals("gpt2-tiny", g.name());
+        assertFalse(g.params().isEmpty());
+    }
+
+    @Test
+    void compileEmitsTheAst() {
+        CliRun r = CliRun.of("compile", model("llama.strata"), "--emit=ast");
+        assertEquals(0, r.exitCode(), r.all());
+        assertTrue(r.out().startsWith("SourceFile path="), r.out());
+        assertTrue(r.out().contains("Component isModel=true name=Llama"), r.out());
+        assertTrue(r.out().contains("Import target=gpt2"), r.out());
+    }
+
+    @Test
+    void printIrAfterAllPrintsASectionPerPass() {
+        CliRun r = CliRun.of("compile", model("gpt2.strata"), "--preset", "tiny", "--print-ir-after-all");
+        assertEquals(0, r.exitCode(), r.all());
+        for (String pass : List.of("shape-inference", "canonicalize", "cse", "dce"))
+            assertTrue(r.out().contains("// -----// IR after " + pass + " //----- //"), "no section for " + pass);
+        // each section is a whole graph, and the final graph follows the last section
+        long graphs = r.out().lines().filter(l -> l.startsWith("graph @gpt2-tiny")).count();
+        assertEquals(5, graphs);
+    }
+
+    @Test
+    void aMissingFileIsAUserErrorWithAClearMessage() {
+        CliRun r = CliRun.of("check", "models/no_such_model.strata");
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.err().contains("no_such_model.strata: no such file"), r.err());
+        assertFalse(r.all().contains("Exception"), r.all());
+        assertTrue(r.out().isEmpty(), r.out());
+    }
+}
