@@ -36,7 +36,14 @@ final class CompileCommand implements Callable<Integer> {
         }
         Elaborator.Result r = fe.elaborate(model, preset, Sets.parse(sets), System.err);
         if (r == null) return 1;
-        PassManager pm = PassManager.parse(pipeline);
+        PassManager pm;
+        try {
+            pm = PassManager.parse(pipeline);
+        } catch (IllegalArgumentException e) {
+            System.err.println("strata compile: --pipeline " + pipeline + ": " + e.getMessage());
+            System.err.println("passes: " + String.join(", ", PassManager.passNames()) + "; pipelines: " + String.join(", ", PassManager.pipelineNames()));
+            return 2;
+        }
         if (printAfterAll) pm.printIrAfterAll(System.out);
         if (timePasses) pm.enableTiming();
         Graph g = pm.run(r.graph());

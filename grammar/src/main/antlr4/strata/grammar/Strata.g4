@@ -47,7 +47,7 @@ param       : ident (':' typeRef)? ('=' expr)? ;
 
 typeRef     : DTYPE '[' (dim (',' dim)*)? ']'                            # tensorType
             | DTYPE                                                       # scalarType
-            | ident                                                          # namedType
+            | (ident | 'fn')                                                 # namedType
             ;
 dim         : '..'                                                        # restDim
             | expr                                                        # exprDim

@@ -125,7 +125,7 @@ final class AstBuilder {
                 yield new TypeRef.Tensor(span(t), tt.DTYPE().getText(), dims);
             }
             case ScalarTypeContext st -> new TypeRef.Scalar(span(t), st.DTYPE().getText());
-            case NamedTypeContext nt -> new TypeRef.Named(span(t), nt.ident().getText());
+            case NamedTypeContext nt -> new TypeRef.Named(span(t), nt.getText());
             default -> throw new IllegalStateException(t.getClass().getName());
         };
     }

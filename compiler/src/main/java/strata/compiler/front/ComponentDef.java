@@ -37,7 +37,8 @@ public record ComponentDef(Decl.Component decl, String name, boolean isModel, Li
             fillings.putAll(parent.slotFillings);
             presets.putAll(parent.presets);
             forward = parent.forward;
-            if (c.params() == null) params = parent.params;
+            // a component that passes arguments to its parent has only the parameters it writes
+            if (c.params() == null && c.parentArgs().isEmpty()) params = parent.params;
         }
         Map<String, Span> seenHere = new LinkedHashMap<>();
         for (Member m : c.members()) {

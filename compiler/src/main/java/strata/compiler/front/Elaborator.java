@@ -23,7 +23,19 @@ import strata.grammar.ast.Member;
  */
 public final class Elaborator {
     /** What elaboration produced; graph is null when there were errors. */
-    public record Result(Graph graph, List<Parts.ParamInfo> params, Map<String, Val> hypers, String model, String preset) {}
+    public record Result(Graph graph, List<Parts.ParamInfo> params, Map<String, Val> hypers, String model, String preset,
+                         List<SizeRequirement> requirements) {
+        public Result(Graph graph, List<Parts.ParamInfo> params, Map<String, Val> hypers, String model, String preset) {
+            this(graph, params, hypers, model, preset, List.of());
+        }
+
+        /** The requirements these sizes break, described; empty when they all hold. */
+        public List<String> broken(Map<String, Long> sizes) {
+            List<String> out = new ArrayList<>();
+            for (SizeRequirement r : requirements) if (!r.holds(sizes)) out.add("requires " + r.describe());
+            return out;
+        }
+    }
 
     private final Program program;
     private final Diagnostics diagnostics;
@@ -125,7 +137,7 @@ public final class Elaborator {
                     diagnostics.error(def.forward().span(), "a model's forward must return tensors, but it returns " + Val.describe(v));
             }
             if (diagnostics.hasErrors()) return new Result(null, ev.parts.params(), hypers, modelName, preset);
-            return new Result(gb.build(outputs), ev.parts.params(), hypers, modelName, preset);
+            return new Result(gb.build(outputs), ev.parts.params(), hypers, modelName, preset, List.copyOf(ev.sizeRequirements));
         } catch (CompileError e) {
             diagnostics.add(e.diagnostic());
             return new Result(null, ev.parts.params(), Map.of(), modelName, preset);

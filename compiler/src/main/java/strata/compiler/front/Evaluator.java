@@ -115,6 +115,12 @@ public final class Evaluator {
                     "write a comparison such as d % heads == 0");
             return false;
         }
+        if (v instanceof Val.None && cond instanceof Expr.Binary b && List.of("<", "<=", ">", ">=", "==", "!=").contains(b.op())) {
+            Val l = guarded(b.left(), scope), r = guarded(b.right(), scope);
+            if ((l instanceof Val.Int || l instanceof Val.DimV) && (r instanceof Val.Int || r instanceof Val.DimV))
+                sizeRequirements.add(new SizeRequirement(ExprText.of(cond), cond.span(), dimOf(l, cond.span()), b.op(), dimOf(r, cond.span())));
+            return true;
+        }
         if (v instanceof Val.Bool b && !b.value()) {
             Span from = parts.makingSite();
             String hint = from == null || from.file().equals(cond.span().file()) ? "change the hyperparameters so that it does"
@@ -124,6 +130,9 @@ public final class Evaluator {
         }
         return true;
     }
+
+    /** Requirements on sizes that only a run can decide ({@code T <= block}). */
+    final List<SizeRequirement> sizeRequirements = new ArrayList<>();
 
     /** For a failed comparison, the values of its sides: " (d % heads is 2)". */
     private String values(Expr cond, Scope scope) {

@@ -14,7 +14,7 @@ import strata.compiler.graph.TensorType;
  * What {@code strata check} prints: parameters per part (repeated layers folded into one row,
  * {@code h.*.attn}), the total, and an estimate of forward FLOPs per token.
  */
-public record ModelReport(List<Row> rows, long parameters, long flopsPerToken, long atTokens) {
+public record ModelReport(List<Row> rows, long parameters, long flopsPerToken, long atTokens, List<SizeRequirement> requirements) {
 
     /** @param part the part's path with layer indices as {@code *}; count how many parts share it */
     public record Row(String part, String module, int count, long each) {}
@@ -39,7 +39,7 @@ public record ModelReport(List<Row> rows, long parameters, long flopsPerToken, l
         long total = 0;
         for (Parts.ParamInfo p : r.params()) total += p.type().numel().value();
         long tokens = tokensFor(r);
-        return new ModelReport(new ArrayList<>(rows.values()), total, r.graph() == null ? 0 : flopsPerToken(r.graph(), tokens), tokens);
+        return new ModelReport(new ArrayList<>(rows.values()), total, r.graph() == null ? 0 : flopsPerToken(r.graph(), tokens), tokens, r.requirements());
     }
 
     /** The sequence length at which FLOPs are estimated: the hyperparameter `block` when there is one. */
@@ -50,7 +50,7 @@ public record ModelReport(List<Row> rows, long parameters, long flopsPerToken, l
 
     /**
      * Forward FLOPs per token with B = 1 and every other symbol = tokens: 2 M N K per matmul
-     * and 4 Tq Tk D per attention head (scores and values), divided by the tokens; masks are
+     * and 4 Tq Tk D per attention head (scores and values), divided by the tokens of one sample; masks are
      * not credited with the work they save.
      */
     static long flopsPerToken(Graph g, long tokens) {
@@ -69,13 +69,7 @@ public record ModelReport(List<Row> rows, long parameters, long flopsPerToken, l
                 flops += 4.0 * b * h * tq * tk * q.dim(3).eval(env);
             }
         }
-        long perSample = 1;
-        for (var input : g.inputs()) {
-            long n = 1;
-            for (Dim d : input.type().shape()) n *= d.eval(env);
-            perSample = Math.max(perSample, n);
-        }
-        return Math.round(flops / perSample);
+        return Math.round(flops / tokens);
     }
 
     public String render() {
@@ -87,6 +81,8 @@ public record ModelReport(List<Row> rows, long parameters, long flopsPerToken, l
         sb.append(String.format("%-" + w + "s  %-" + wm + "s  %5s  %15s  %15s%n", "part", "module", "count", "each", "total"));
         for (Row r : rows)
             sb.append(String.format("%-" + w + "s  %-" + wm + "s  %5d  %,15d  %,15d%n", r.part(), r.module(), r.count(), r.each(), r.each() * r.count()));
+        for (SizeRequirement q : requirements) sb.append("requires: ").append(q.left()).append(' ').append(q.op()).append(' ').append(q.right())
+                .append(" (checked when the model runs)\n");
         sb.append(String.format("flops_per_token: %d (forward, at %d tokens)%n", flopsPerToken, atTokens));
         sb.append("parameters: ").append(parameters).append('\n');
         return sb.toString();

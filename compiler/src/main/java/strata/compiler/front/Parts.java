@@ -64,6 +64,19 @@ final class Parts {
         ComponentDef def = f.def();
         Scope scope = inst.scope();
         Signatures.bindParams("`" + def.name() + "`", def.params(), f.args(), f.named(), scope, ev, span, new LinkedHashMap<>());
+        // `module Half extends Scaled(0.5)`: the parent's parameters take the arguments written after it
+        for (ComponentDef d = def; d.parent() != null; d = d.parent()) {
+            if (d.decl().parentArgs().isEmpty()) continue;
+            List<Val> pargs = new ArrayList<>();
+            Map<String, Val> pnamed = new LinkedHashMap<>();
+            for (var a : d.decl().parentArgs()) {
+                Val v = ev.eval(a.value(), scope);
+                if (a.name() == null) pargs.add(v);
+                else pnamed.put(a.name(), v);
+            }
+            Signatures.bindParams("`" + d.parent().name() + "` (the parent of " + d.name() + ")", d.parent().params(), pargs, pnamed,
+                    scope, ev, d.decl().span(), new LinkedHashMap<>());
+        }
         boolean root = inst.path().isEmpty();
         for (Member m : def.members().values()) declare(inst, m, root);
         // requirements first: they state why the parts below could not be made, and stop them
@@ -117,7 +130,11 @@ final class Parts {
         Scope s = inst.scope();
         switch (m) {
             case Member.Hyper h -> {
-                if (root && rootOverrides.containsKey(h.name())) s.bind(h.name(), rootOverrides.get(h.name()));
+                if (root && rootOverrides.containsKey(h.name())) {
+                    Val given = rootOverrides.get(h.name());
+                    s.bindLazy(h.name(), h.span(), () -> h.type() == null ? given : Signatures.check("--set " + h.name(),
+                            new strata.grammar.ast.Param(h.span(), h.name(), h.type(), null), given, s, ev, h.span(), new LinkedHashMap<>()));
+                }
                 else if (root && rootPreset.containsKey(h.name())) {
                     Expr e = rootPreset.get(h.name());
                     s.bindLazy(h.name(), e.span(), () -> hyperValue(new Member.Hyper(e.span(), h.name(), h.type(), e), s));
@@ -128,7 +145,12 @@ final class Parts {
                 TypeMatch.Pattern p = TypeMatch.pattern(in.type(), s, ev);
                 if (p == null) throw new CompileError(in.type().span(), "an input must have a tensor type such as i32[B, T]");
                 TensorType t = TypeMatch.symbolic(p, in.type());
-                for (Dim d : t.shape()) for (String sym : d.symbols()) ev.graph.declareSymbol(sym);
+                for (Dim d : t.shape())
+                    for (String sym : d.symbols()) {
+                        ev.graph.declareSymbol(sym);
+                        // the sizes an input names (B, T) are values of the model: arange(T), x[:, 0:T]
+                        if (!s.hasOwn(sym)) s.bind(sym, new Val.DimV(Dim.sym(sym)));
+                    }
                 Val v = new Val.Tensor(ev.graph.input(in.name(), t));
                 if (in.requires() != null) {
                     Scope withSyms = new Scope(s);

@@ -208,7 +208,7 @@ final class TensorOps {
         if (a == b) return a;
         if (a == DType.BOOL || b == DType.BOOL)
             throw new CompileError(span, "cannot apply `" + op + "` to " + a + " and " + b, "convert with cast(x, f32)");
-        if (a.isFloat() && b.isFloat()) return a == DType.F32 || b == DType.F32 ? DType.F32 : a;
+        if (a.isFloat() && b.isFloat()) return DType.F32; // bf16 with f16: neither holds the other
         if (a.isFloat()) return a;
         if (b.isFloat()) return b;
         return DType.I64;
