@@ -36,4 +36,12 @@ public sealed interface KExpr {
     record Cast(KExpr x, DType type) implements KExpr {}
 
     static KExpr i64(long v) { return new Const(v, DType.I64); }
+
+    /** A binary op with its result type: bool for comparisons, else the operands' type. */
+    static KExpr binary(ScalarOp op, KExpr a, KExpr b) {
+        if (a.type() != b.type()) throw new IllegalArgumentException(op.mnemonic() + " of " + a.type() + " and " + b.type());
+        return new Binary(op, a, b, op.isComparison() ? DType.BOOL : a.type());
+    }
+
+    static KExpr unary(ScalarOp op, KExpr x) { return new Unary(op, x, x.type()); }
 }
