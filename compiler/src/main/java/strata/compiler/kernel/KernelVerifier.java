@@ -114,7 +114,7 @@ public final class KernelVerifier {
         switch (l.kind()) {
             case PARALLEL -> {
                 if (!outermost) report(where, "a parallel loop must be an outermost statement of the kernel");
-                if (++parallelLoops == 2) report(where, "a kernel has at most one parallel loop");
+                else if (++parallelLoops > 1) report(where, "a kernel has at most one parallel loop");
             }
             case VECTOR -> {
                 if (l.width() <= 0 || Integer.bitCount(l.width()) != 1) report(where, "vector width " + l.width() + " is not a positive power of two");
