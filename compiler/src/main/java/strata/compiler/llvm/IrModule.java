@@ -145,6 +145,77 @@ public final class IrModule {
         return v;
     }
 
+    public LLVMValueRef fcmp(int pred, LLVMValueRef x, LLVMValueRef y) { return LLVMBuildFCmp(b, pred, x, y, "fc"); }
+
+    public LLVMValueRef select(LLVMValueRef c, LLVMValueRef x, LLVMValueRef y) { return LLVMBuildSelect(b, c, x, y, "sel"); }
+
+    public LLVMValueRef and(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildAnd(b, x, y, "and"); }
+
+    public LLVMValueRef or(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildOr(b, x, y, "or"); }
+
+    public LLVMValueRef xor(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildXor(b, x, y, "xor"); }
+
+    public LLVMValueRef subI(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildNSWSub(b, x, y, "s"); }
+
+    public LLVMValueRef sdiv(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildSDiv(b, x, y, "sd"); }
+
+    public LLVMValueRef srem(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildSRem(b, x, y, "sr"); }
+
+    public LLVMValueRef frem(LLVMValueRef x, LLVMValueRef y) { return fm(LLVMBuildFRem(b, x, y, "fr")); }
+
+    public LLVMValueRef sitofp(LLVMValueRef x, LLVMTypeRef t) { return LLVMBuildSIToFP(b, x, t, "cv"); }
+
+    public LLVMValueRef fptosi(LLVMValueRef x, LLVMTypeRef t) { return LLVMBuildFPToSI(b, x, t, "cv"); }
+
+    public LLVMValueRef sextOrTrunc(LLVMValueRef x, LLVMTypeRef t) { return LLVMBuildIntCast2(b, x, t, 1, "cv"); }
+
+    public LLVMValueRef zextOrTrunc(LLVMValueRef x, LLVMTypeRef t) { return LLVMBuildIntCast2(b, x, t, 0, "cv"); }
+
+    public LLVMValueRef uitofp(LLVMValueRef x, LLVMTypeRef t) { return LLVMBuildUIToFP(b, x, t, "cv"); }
+
+    /** A stack slot in the function's entry block, where mem2reg promotes it to a register. */
+    public LLVMValueRef alloca(LLVMValueRef fn, LLVMTypeRef t, String name) {
+        LLVMBasicBlockRef here = current();
+        LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(fn);
+        LLVMValueRef first = LLVMGetFirstInstruction(entry);
+        if (first == null || first.isNull()) LLVMPositionBuilderAtEnd(b, entry);
+        else LLVMPositionBuilderBefore(b, first);
+        LLVMValueRef slot = LLVMBuildAlloca(b, t, name);
+        LLVMPositionBuilderAtEnd(b, here);
+        return slot;
+    }
+
+    /** A call of an LLVM intrinsic overloaded on one type, e.g. llvm.sqrt.f32. */
+    public LLVMValueRef intrinsic(String name, LLVMTypeRef overload, LLVMValueRef... args) {
+        int id = LLVMLookupIntrinsicID(name, name.length());
+        if (id == 0) throw new LlvmException("no intrinsic " + name);
+        LLVMValueRef fn = LLVMGetIntrinsicDeclaration(mod, id, array(overload), 1);
+        LLVMTypeRef ft = LLVMIntrinsicGetType(ctx, id, array(overload), 1);
+        return fm(LLVMBuildCall2(b, ft, fn, array(args), args.length, ""));
+    }
+
+    /** A call of a C function of this process (libm), declared on first use. */
+    public LLVMValueRef callC(String name, LLVMTypeRef ret, LLVMValueRef... args) {
+        LLVMValueRef fn = LLVMGetNamedFunction(mod, name);
+        LLVMTypeRef[] ps = new LLVMTypeRef[args.length];
+        for (int i = 0; i < args.length; i++) ps[i] = LLVMTypeOf(args[i]);
+        LLVMTypeRef ft = LLVMFunctionType(ret, array(ps), ps.length, 0);
+        if (fn == null || fn.isNull()) fn = LLVMAddFunction(mod, name, ft);
+        return LLVMBuildCall2(b, ft, fn, array(args), args.length, "");
+    }
+
+    public LLVMValueRef call(LLVMValueRef fn, LLVMTypeRef fnType, LLVMValueRef... args) {
+        return LLVMBuildCall2(b, fnType, fn, array(args), args.length, "");
+    }
+
+    public LLVMValueRef constBool(boolean v) { return LLVMConstInt(i1(), v ? 1 : 0, 0); }
+
+    public LLVMValueRef constInt(LLVMTypeRef t, long v) { return LLVMConstInt(t, v, 1); }
+
+    public LLVMValueRef constReal(LLVMTypeRef t, double v) { return LLVMConstReal(t, v); }
+
+    public LLVMTypeRef i8() { return LLVMInt8TypeInContext(ctx); }
+
     // ---------------------------------------------------------------- checking and output
 
     /** Verifies the module; a broken module is our bug and must never reach the optimizer. */

@@ -3,6 +3,7 @@ package strata.compiler.llvm;
 import static org.bytedeco.llvm.global.LLVM.*;
 
 import java.lang.foreign.MemorySegment;
+import org.bytedeco.llvm.LLVM.LLVMOrcDefinitionGeneratorRef;
 import org.bytedeco.llvm.LLVM.LLVMOrcJITTargetMachineBuilderRef;
 import org.bytedeco.llvm.LLVM.LLVMOrcLLJITBuilderRef;
 import org.bytedeco.llvm.LLVM.LLVMOrcLLJITRef;
@@ -20,6 +21,11 @@ public final class Jit implements AutoCloseable {
         Llvm.check(LLVMOrcJITTargetMachineBuilderDetectHost(jtmb), "detecting the host");
         LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(jb, jtmb);
         Llvm.check(LLVMOrcCreateLLJIT(jit, jb), "creating the JIT");
+        // let generated code call the C library of this process (libm's expf, erff, ...)
+        LLVMOrcDefinitionGeneratorRef gen = new LLVMOrcDefinitionGeneratorRef();
+        Llvm.check(LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(gen, LLVMOrcLLJITGetGlobalPrefix(jit), (org.bytedeco.llvm.LLVM.LLVMOrcSymbolPredicate) null, null),
+                "searching this process for symbols");
+        LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(jit), gen);
     }
 
     /** Hands the module to the JIT; the module must not be used afterwards. */

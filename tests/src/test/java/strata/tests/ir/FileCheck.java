@@ -23,11 +23,11 @@ import java.util.regex.PatternSyntaxException;
  * {@code [[NAME:regex]]} captures and {@code [[NAME]]} uses of an earlier capture; values are
  * renumbered by the printer, so captures are what keep tests independent of numbering.
  */
-final class FileCheck {
-    enum Kind { CHECK, NEXT, NOT, LABEL }
+public final class FileCheck {
+    public enum Kind { CHECK, NEXT, NOT, LABEL }
 
     /** One directive, with the line of the check file it came from (for messages). */
-    record Directive(Kind kind, String pattern, int line) {
+    public record Directive(Kind kind, String pattern, int line) {
         @Override public String toString() {
             String k = switch (kind) {
                 case CHECK -> "CHECK";
@@ -49,7 +49,7 @@ final class FileCheck {
     }
 
     /** The directives among {@code lines}; {@code firstLine} is the file line of the first one. */
-    static List<Directive> directives(List<String> lines, int firstLine) {
+    public static List<Directive> directives(List<String> lines, int firstLine) {
         List<Directive> ds = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             Matcher m = DIRECTIVE.matcher(lines.get(i));
@@ -65,7 +65,7 @@ final class FileCheck {
     }
 
     /** Checks {@code output} against the directives; throws an {@link AssertionError} that shows both. */
-    static void check(List<Directive> directives, String output) {
+    public static void check(List<Directive> directives, String output) {
         new FileCheck(output).run(directives);
     }
 
