@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import static strata.tests.prelude.LayerFixture.TOL;
 import static strata.tests.prelude.LayerFixture.assertClose;
 import static strata.tests.prelude.LayerFixture.f32;
+import static strata.tests.prelude.LayerFixture.i32;
 import static strata.tests.prelude.LayerFixture.gaussian;
 import static strata.tests.prelude.LayerFixture.shape;
 
@@ -27,6 +28,22 @@ class PositionLayerTest {
         for (int i = 0; i < b; i++)
             for (int p = 0; p < t; p++)
                 for (int c = 0; c < d; c++) expected[(i * t + p) * d + c] = x[(i * t + p) * d + c] + table[p * d + c];
+        assertClose(expected, shape(b, t, d), y);
+    }
+
+    @Test
+    void position2DAddsTheRowsOfBothTablesThatItsIdsName() {
+        Random rnd = new Random(13);
+        int b = 2, t = 3, block = 4, d = 2;
+        var m = LayerFixture.model("input x: f32[B, T, 2]\ninput p1: i32[B, T]\ninput p2: i32[B, T]\n"
+                + "pos = Position2D(4, 2, p1, p2)\nforward { return pos(x) }");
+        double[] x = gaussian(rnd, 1, b * t * d), t1 = gaussian(rnd, 1, block * d), t2 = gaussian(rnd, 1, block * d);
+        double[] p1 = {0, 1, 2, 3, 3, 0}, p2 = {0, 0, 1, 2, 1, 0};
+        RefTensor y = m.input("x", f32(shape(b, t, d), x)).input("p1", i32(shape(b, t), p1)).input("p2", i32(shape(b, t), p2))
+                .param("pos.position.weight", f32(shape(block, d), t1)).param("pos.block_position.weight", f32(shape(block, d), t2)).run();
+        double[] expected = new double[x.length];
+        for (int n = 0; n < b * t; n++)
+            for (int c = 0; c < d; c++) expected[n * d + c] = x[n * d + c] + t1[(int) p1[n] * d + c] + t2[(int) p2[n] * d + c];
         assertClose(expected, shape(b, t, d), y);
     }
 
