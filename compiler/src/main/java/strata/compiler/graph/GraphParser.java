@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import strata.compiler.text.TextCursor;
 
 /**
  * Reads the textual form that {@link GraphPrinter} writes. Value names may be any
@@ -16,16 +17,14 @@ import java.util.TreeMap;
  * Comments run from {@code //} to the end of the line. Every failure is an {@link IrSyntaxError}
  * with a line and column.
  */
-public final class GraphParser {
-    private final String src;
+public final class GraphParser extends TextCursor {
     private final boolean checkTypes;
-    private int pos;
     private int nextId;
     private List<String> symbols = List.of();
     private final Deque<Map<String, Value>> scopes = new ArrayDeque<>();
 
     private GraphParser(String src, boolean checkTypes) {
-        this.src = src;
+        super(src);
         this.checkTypes = checkTypes;
     }
 
@@ -331,62 +330,7 @@ public final class GraphParser {
         return w;
     }
 
-    private void keyword(String k) {
-        int at = skip();
-        if (!atKeyword(k)) throw error(at, "expected `" + k + "`" + found());
-        pos += k.length();
-    }
-
-    private boolean atKeyword(String k) {
-        skip();
-        int end = pos + k.length();
-        return src.startsWith(k, pos) && (end >= src.length() || !(Character.isLetterOrDigit(src.charAt(end)) || src.charAt(end) == '_'));
-    }
-
-    private void expect(char c) {
-        int at = skip();
-        if (!accept(c)) throw error(at, "expected `" + c + "`" + found());
-    }
-
-    private boolean accept(char c) {
-        if (peek() != c) return false;
-        pos++;
-        return true;
-    }
-
-    private char peek() {
-        skip();
-        return pos < src.length() ? src.charAt(pos) : '\0';
-    }
-
-    private String found() {
-        if (pos >= src.length()) return ", found the end of the text";
-        int end = pos + 1;
-        while (end < src.length() && end < pos + 12 && !Character.isWhitespace(src.charAt(end))) end++;
-        return ", found `" + src.substring(pos, end) + "`";
-    }
-
-    /** Skips blanks and comments; returns the new position. */
-    private int skip() {
-        while (pos < src.length()) {
-            char c = src.charAt(pos);
-            if (Character.isWhitespace(c)) pos++;
-            else if (src.startsWith("//", pos)) {
-                int nl = src.indexOf('\n', pos);
-                pos = nl < 0 ? src.length() : nl + 1;
-            } else break;
-        }
-        return pos;
-    }
-
-    private IrSyntaxError error(int at, String reason) {
-        int line = 1, col = 1;
-        for (int i = 0; i < at && i < src.length(); i++) {
-            if (src.charAt(i) == '\n') {
-                line++;
-                col = 1;
-            } else col++;
-        }
-        return new IrSyntaxError(line, col, reason);
+    @Override protected IrSyntaxError error(int line, int column, String reason) {
+        return new IrSyntaxError(line, column, reason);
     }
 }

@@ -1,25 +1,10 @@
 package strata.compiler.graph;
 
-/**
- * Text that is not a well-formed, well-typed graph: where (1-based line and column) and why.
- * Its message reads {@code 3:14: error: use of undefined value %9}.
- */
-public final class IrSyntaxError extends RuntimeException {
-    private final int line;
-    private final int column;
-    private final String reason;
+import strata.compiler.text.TextSyntaxError;
 
+/** Text that is not a graph of this dialect; see {@link TextSyntaxError}. */
+public final class IrSyntaxError extends TextSyntaxError {
     public IrSyntaxError(int line, int column, String reason) {
-        super(line + ":" + column + ": error: " + reason);
-        this.line = line;
-        this.column = column;
-        this.reason = reason;
+        super(line, column, reason);
     }
-
-    public int line() { return line; }
-
-    public int column() { return column; }
-
-    /** The message without its position. */
-    public String reason() { return reason; }
 }

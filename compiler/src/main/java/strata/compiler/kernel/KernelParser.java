@@ -11,6 +11,7 @@ import java.util.Set;
 import strata.compiler.graph.DType;
 import strata.compiler.graph.Dim;
 import strata.compiler.kernel.KStmt.LoopKind;
+import strata.compiler.text.TextCursor;
 
 /**
  * Reads the textual form that {@link KernelPrinter} writes. Types are recovered from
@@ -21,16 +22,14 @@ import strata.compiler.kernel.KStmt.LoopKind;
  * {@link KernelVerifier}, so that malformed kernels can be written down and tested. Comments run
  * from {@code //} to the end of the line. Every failure is a {@link KernelSyntaxError}.
  */
-public final class KernelParser {
+public final class KernelParser extends TextCursor {
     private static final Set<String> RESERVED = Set.of("true", "false", "inf", "nan", "select", "cast");
 
-    private final String src;
-    private int pos;
     private Map<String, Kernel.Buffer> buffers = Map.of();
     private final Deque<Map<String, DType>> scopes = new ArrayDeque<>();
 
     private KernelParser(String src) {
-        this.src = src;
+        super(src);
     }
 
     /** Parses text holding exactly one kernel. */
@@ -349,65 +348,7 @@ public final class KernelParser {
         return w;
     }
 
-    private boolean identChar(int i) {
-        return i < src.length() && (Character.isLetterOrDigit(src.charAt(i)) || src.charAt(i) == '_');
-    }
-
-    private void keyword(String k) {
-        int at = skip();
-        if (!atKeyword(k)) throw error(at, "expected `" + k + "`" + found());
-        pos += k.length();
-    }
-
-    private boolean atKeyword(String k) {
-        skip();
-        return src.startsWith(k, pos) && !identChar(pos + k.length());
-    }
-
-    private void expect(char c) {
-        int at = skip();
-        if (!accept(c)) throw error(at, "expected `" + c + "`" + found());
-    }
-
-    private boolean accept(char c) {
-        if (peek() != c) return false;
-        pos++;
-        return true;
-    }
-
-    private char peek() {
-        skip();
-        return pos < src.length() ? src.charAt(pos) : '\0';
-    }
-
-    private String found() {
-        if (pos >= src.length()) return ", found the end of the text";
-        int end = pos + 1;
-        while (end < src.length() && end < pos + 12 && !Character.isWhitespace(src.charAt(end))) end++;
-        return ", found `" + src.substring(pos, end) + "`";
-    }
-
-    /** Skips blanks and comments; returns the new position. */
-    private int skip() {
-        while (pos < src.length()) {
-            char c = src.charAt(pos);
-            if (Character.isWhitespace(c)) pos++;
-            else if (src.startsWith("//", pos)) {
-                int nl = src.indexOf('\n', pos);
-                pos = nl < 0 ? src.length() : nl + 1;
-            } else break;
-        }
-        return pos;
-    }
-
-    private KernelSyntaxError error(int at, String reason) {
-        int line = 1, col = 1;
-        for (int i = 0; i < at && i < src.length(); i++) {
-            if (src.charAt(i) == '\n') {
-                line++;
-                col = 1;
-            } else col++;
-        }
-        return new KernelSyntaxError(line, col, reason);
+    @Override protected KernelSyntaxError error(int line, int column, String reason) {
+        return new KernelSyntaxError(line, column, reason);
     }
 }
