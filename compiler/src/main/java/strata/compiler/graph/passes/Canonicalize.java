@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import strata.compiler.graph.Attr;
+import strata.compiler.graph.Dim;
 import strata.compiler.graph.Graph;
 import strata.compiler.graph.Op;
 import strata.compiler.graph.OpKind;
@@ -83,6 +84,8 @@ public final class Canonicalize implements Pass {
             case NEG, NOT -> def(in.get(0)).filter(d -> d.kind() == op.kind()).map(d -> d.operands().getFirst()).orElse(null);
             // cast(x : t) -> x, broadcast(x : t) -> x, when x already is a t
             case CAST, BROADCAST -> in.get(0).type().equals(op.type()) ? in.get(0) : null;
+            // slice(x, axis, 0, size, 1) -> x: a slice that keeps the whole axis (x[:, none] makes one)
+            case SLICE -> in.get(0).type().equals(op.type()) && op.dimAttr("start").equals(Dim.of(0)) && op.intAttr("step", 1) == 1 ? in.get(0) : null;
             case RESHAPE -> reshape(op);
             case PERMUTE -> permute(op);
             case MATMUL -> matmul(op);
