@@ -39,6 +39,14 @@ public final class Jit implements AutoCloseable {
         LLVMOrcDisposeThreadSafeContext(m.tsc);
     }
 
+    /** Adds an object file compiled for this CPU (from {@link ObjectCode#emit} or the cache). */
+    public void addObject(byte[] object) {
+        if (closed) throw new IllegalStateException("JIT is closed");
+        org.bytedeco.javacpp.BytePointer bytes = new org.bytedeco.javacpp.BytePointer(object);
+        var buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes, object.length, new org.bytedeco.javacpp.BytePointer("strata-object"));
+        Llvm.check(LLVMOrcLLJITAddObjectFile(jit, LLVMOrcLLJITGetMainJITDylib(jit), buf), "adding an object file");
+    }
+
     /** The address of a compiled function. */
     public MemorySegment lookup(String name) {
         long[] addr = new long[1];
