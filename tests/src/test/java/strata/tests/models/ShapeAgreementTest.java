@@ -105,14 +105,15 @@ class ShapeAgreementTest {
     @ParameterizedTest
     @MethodSource("files")
     void inferredShapesAreTheShapesTheInterpreterComputes(String file) {
+        // the tiny preset or the written defaults, under random --set values
         qt().withExamples(25).withShrinkCycles(20)
-                .forAll(HYPERS.get(file), integers().between(1, 3), integers().between(1, 12))
-                .checkAssert((sets, batch, length) -> agree(file, sets, batch, length));
+                .forAll(HYPERS.get(file), Generate.pick(List.of("tiny", "")), integers().between(1, 3), integers().between(1, 12))
+                .checkAssert((sets, preset, batch, length) -> agree(file, preset.isEmpty() ? null : preset, sets, batch, length));
     }
 
-    private static void agree(String file, Map<String, String> sets, int batch, int requestedLength) {
-        var built = ModelFiles.build(ModelFiles.models().resolve(file), null, sets);
-        String config = file + " --set " + sets;
+    private static void agree(String file, String preset, Map<String, String> sets, int batch, int requestedLength) {
+        var built = ModelFiles.build(ModelFiles.models().resolve(file), preset, sets);
+        String config = file + (preset == null ? "" : " --preset " + preset) + " --set " + sets;
         assertFalse(built.diagnostics().hasErrors(), () -> config + "\n" + built.rendered());
         Graph g = built.graph();
         long block = built.result().hypers().get("block") instanceof Val.Int b ? b.value() : 12;
