@@ -28,6 +28,7 @@ public final class Evaluator {
     final Deque<Naming> naming = new ArrayDeque<>();
     final TensorOps ops;
     final Builtins builtins;
+    final Indexing indexing;
 
     public Evaluator(GraphBuilder graph, Diagnostics diagnostics, Scope globals) {
         this.graph = graph;
@@ -35,6 +36,7 @@ public final class Evaluator {
         this.globals = globals;
         this.ops = new TensorOps(this);
         this.builtins = new Builtins(this);
+        this.indexing = new Indexing(this);
         this.parts = new Parts(this);
         naming.push(new Naming(""));
     }
@@ -171,7 +173,7 @@ public final class Evaluator {
             }
             case Expr.Unary u -> ops.unary(u.op(), eval(u.operand(), scope), u.span());
             case Expr.Call c -> callExpr(c, scope);
-            case Expr.Index ix -> ops.index(eval(ix.target(), scope), ix, scope);
+            case Expr.Index ix -> indexing.index(eval(ix.target(), scope), ix, scope);
             case Expr.Member m -> member(eval(m.target(), scope), m);
             case Expr.Transpose t -> ops.transpose(eval(t.operand(), scope), t.span());
             case Expr.Repeat r -> repeat(r, scope, "layers");
