@@ -2,6 +2,7 @@ package strata.compiler.llvm;
 
 import static org.bytedeco.llvm.global.LLVM.*;
 
+import java.util.Arrays;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -210,9 +211,58 @@ public final class IrModule {
 
     public LLVMValueRef constBool(boolean v) { return LLVMConstInt(i1(), v ? 1 : 0, 0); }
 
-    public LLVMValueRef constInt(LLVMTypeRef t, long v) { return LLVMConstInt(t, v, 1); }
+    /** An integer constant; of a vector type, the constant in every lane. */
+    public LLVMValueRef constInt(LLVMTypeRef t, long v) {
+        return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? splat(t, LLVMConstInt(LLVMGetElementType(t), v, 1)) : LLVMConstInt(t, v, 1);
+    }
 
-    public LLVMValueRef constReal(LLVMTypeRef t, double v) { return LLVMConstReal(t, v); }
+    /** A float constant; of a vector type, the constant in every lane. */
+    public LLVMValueRef constReal(LLVMTypeRef t, double v) {
+        return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? splat(t, LLVMConstReal(LLVMGetElementType(t), v)) : LLVMConstReal(t, v);
+    }
+
+    private static LLVMValueRef splat(LLVMTypeRef vectorType, LLVMValueRef c) {
+        int n = LLVMGetVectorSize(vectorType);
+        LLVMValueRef[] lanes = new LLVMValueRef[n];
+        Arrays.fill(lanes, c);
+        return LLVMConstVector(array(lanes), n);
+    }
+
+    // ---------------------------------------------------------------- bits and strict arithmetic
+
+    /*
+     * For code whose accuracy depends on the order of evaluation (VectorMath): float operations
+     * without fast-math flags, so that no pass reassociates a range reduction or a Horner scheme,
+     * and integer operations that wrap (no nsw: exponent fields are moved through the sign bit).
+     */
+
+    public LLVMValueRef faddStrict(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildFAdd(b, x, y, "fa"); }
+
+    public LLVMValueRef fsubStrict(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildFSub(b, x, y, "fs"); }
+
+    public LLVMValueRef fmulStrict(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildFMul(b, x, y, "fm"); }
+
+    public LLVMValueRef fdivStrict(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildFDiv(b, x, y, "fd"); }
+
+    /** x * y + z rounded once (llvm.fma: one vfmadd where the CPU has FMA). */
+    public LLVMValueRef fma(LLVMValueRef x, LLVMValueRef y, LLVMValueRef z) {
+        LLVMTypeRef t = LLVMTypeOf(x);
+        int id = LLVMLookupIntrinsicID("llvm.fma", 8);
+        LLVMValueRef fn = LLVMGetIntrinsicDeclaration(mod, id, array(t), 1);
+        return LLVMBuildCall2(b, LLVMIntrinsicGetType(ctx, id, array(t), 1), fn, array(x, y, z), 3, "");
+    }
+
+    public LLVMValueRef bitcast(LLVMValueRef x, LLVMTypeRef t) { return LLVMBuildBitCast(b, x, t, "bc"); }
+
+    public LLVMValueRef addWrap(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildAdd(b, x, y, "aw"); }
+
+    public LLVMValueRef subWrap(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildSub(b, x, y, "sw"); }
+
+    public LLVMValueRef shl(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildShl(b, x, y, "shl"); }
+
+    public LLVMValueRef ashr(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildAShr(b, x, y, "ashr"); }
+
+    public LLVMValueRef lshr(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildLShr(b, x, y, "lshr"); }
 
     public LLVMTypeRef i8() { return LLVMInt8TypeInContext(ctx); }
 

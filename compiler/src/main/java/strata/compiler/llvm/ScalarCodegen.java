@@ -25,14 +25,14 @@ final class ScalarCodegen {
             case SQRT -> m.intrinsic("llvm.sqrt", ty, x);
             case RSQRT -> m.fdiv(m.constReal(ty, 1), m.intrinsic("llvm.sqrt", ty, x));
             case RECIP -> m.fdiv(m.constReal(ty, 1), x);
-            // transcendental functions call the C library for now; polynomial vector forms replace them
-            case EXP -> m.callC("expf", ty, x);
-            case LOG -> m.callC("logf", ty, x);
-            case TANH -> m.callC("tanhf", ty, x);
+            // polynomial forms that vectorize (VectorMath); sin and cos still call the C library
+            case EXP -> VectorMath.exp(m, x);
+            case LOG -> VectorMath.log(m, x);
+            case TANH -> VectorMath.tanh(m, x);
+            case ERF -> VectorMath.erf(m, x);
+            case SIGMOID -> VectorMath.sigmoid(m, x);
             case SIN -> m.callC("sinf", ty, x);
             case COS -> m.callC("cosf", ty, x);
-            case ERF -> m.callC("erff", ty, x);
-            case SIGMOID -> m.fdiv(m.constReal(ty, 1), m.fadd(m.constReal(ty, 1), m.callC("expf", ty, m.fneg(x))));
             default -> throw new LlvmException(op + " is not a unary op");
         };
     }
