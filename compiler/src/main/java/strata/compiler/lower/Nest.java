@@ -65,10 +65,6 @@ final class Nest {
         return new KStmt.Loop(var, i64(0), hi, KStmt.LoopKind.SERIAL, 0, body);
     }
 
-    static KStmt loop(String var, KExpr lo, KExpr hi, List<KStmt> body) {
-        return new KStmt.Loop(var, lo, hi, KStmt.LoopKind.SERIAL, 0, body);
-    }
-
     /**
      * Loops {@code vars[i] in 0 .. extents[i]} around {@code body}, outermost first; the outermost
      * is PARALLEL when {@code parallel}, so that the runtime splits it across threads.
