@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import strata.compiler.graph.Dim;
 import strata.compiler.graph.Graph;
 import strata.compiler.graph.Op;
@@ -23,22 +25,35 @@ import strata.compiler.graph.Value;
 import strata.compiler.kernel.KExpr;
 import strata.compiler.kernel.KStmt;
 import strata.compiler.kernel.Kernel;
+import strata.compiler.kernel.KernelPrinter;
+import strata.compiler.kernel.KernelVerifier;
 import strata.compiler.llvm.IrModule;
 import strata.compiler.llvm.Jit;
 import strata.compiler.llvm.KernelCodegen;
 import strata.compiler.lower.ElementwiseFusion;
 import strata.compiler.lower.KernelLowering;
+import strata.compiler.lower.OpLowering;
 
 /**
- * A graph compiled for this CPU: its kernels JIT-compiled by LLVM, called in order through FFM
- * on buffers in native memory. Inputs and parameters are checked against the graph's types
- * before any kernel runs.
+ * A graph compiled for this CPU: every stored value lowered to kernels ({@link OpLowering}), the
+ * kernels of the graph JIT-compiled by LLVM as one module, called in order through FFM on buffers
+ * in native memory. A reshape is no kernel: its result is its operand's memory under another
+ * shape. Inputs and parameters are checked against the graph's types, and every buffer against
+ * the shape its kernel declares, before any kernel runs. Compiled code runs in inference mode:
+ * dropout is the identity.
  */
 public final class CpuExecutable implements AutoCloseable {
-    private record Step(Kernel kernel, MethodHandle entry, List<Value> buffers) {}
+    /** One thing run() does, in order: call a kernel, or give a value its operand's memory. */
+    private sealed interface Step {}
+
+    private record Call(Kernel kernel, MethodHandle entry) implements Step {}
+
+    private record Alias(Value result, Value of) implements Step {}
 
     private final Graph graph;
     private final List<Step> steps = new ArrayList<>();
+    private final List<OpLowering.Requirement> requirements = new ArrayList<>();
+    private final Map<String, Value> byName = new HashMap<>();
     private final Jit jit;
     private final KernelPool pool;
 
@@ -48,61 +63,89 @@ public final class CpuExecutable implements AutoCloseable {
         this.pool = pool;
     }
 
-    /** Lowers, fuses and compiles a graph; an op with no CPU kernel yet is refused by name. */
+    /** Lowers, fuses and compiles a graph; an op with no CPU kernel is refused by name. */
     public static CpuExecutable compile(Graph g, KernelPool pool) {
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
-        List<Kernel> kernels = new ArrayList<>();
+        List<Object> plan = new ArrayList<>();  // Kernel or Alias, in order
+        List<OpLowering.Requirement> requirements = new ArrayList<>();
+        int n = 0;
         for (var group : ElementwiseFusion.groups(g).entrySet()) {
             Op root = group.getKey();
             if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
-            if (!root.kind().isElementwise())
-                throw new UnsupportedOperationException("the CPU backend has no kernel for `" + root.kind().mnemonic() + "` yet");
-            kernels.add(KernelLowering.elementwise("k" + kernels.size() + "_" + root.kind().mnemonic(), root, group.getValue(), producers));
+            OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers);
+            if (l.aliasOf() != null) plan.add(new Alias(root.result(), l.aliasOf()));
+            plan.addAll(l.kernels());
+            requirements.addAll(l.requirements());
         }
+        // const and iota are computed where they are used; a value that other kernels read whole,
+        // an alias of one, or an output, is materialized first
+        List<Kernel> materialized = new ArrayList<>();
+        Map<String, Value> named = new HashMap<>();
+        for (Op op : g.ops()) named.put(KernelLowering.bufferName(op.result()), op.result());
+        Set<Value> needed = new LinkedHashSet<>(g.outputs());
+        for (Object p : plan) {
+            if (p instanceof Alias a) needed.add(a.of());
+            if (p instanceof Kernel k) for (Kernel.Buffer b : k.buffers()) if (named.containsKey(b.name())) needed.add(named.get(b.name()));
+        }
+        for (Value v : needed) {
+            Op p = producers.get(v);
+            if (p != null && ElementwiseFusion.isInlineSource(p))
+                materialized.add(KernelLowering.elementwise("k" + n++ + "_" + p.kind().mnemonic(), p, List.of(p), producers));
+        }
+        plan.addAll(0, materialized);
         IrModule m = new IrModule(g.name());
-        for (Kernel k : kernels) KernelCodegen.emit(m, k);
+        for (Object p : plan)
+            if (p instanceof Kernel k) {
+                List<String> problems = KernelVerifier.verify(k);
+                if (!problems.isEmpty())
+                    throw new IllegalStateException("the lowering made a kernel that does not verify:\n  " + String.join("\n  ", problems)
+                            + "\n" + KernelPrinter.print(k));
+                KernelCodegen.emit(m, k);
+            }
         m.optimize();
         Jit jit = new Jit();
         jit.add(m);
         CpuExecutable exe = new CpuExecutable(g, jit, pool);
-        Map<String, Value> byName = new HashMap<>();
-        for (Op op : g.ops()) byName.put(KernelLowering.bufferName(op.result()), op.result());
+        exe.byName.putAll(named);
+        exe.requirements.addAll(requirements);
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
-        for (Kernel k : kernels) {
-            List<Value> bufs = new ArrayList<>();
-            for (Kernel.Buffer b : k.buffers()) bufs.add(byName.get(b.name()));
-            exe.steps.add(new Step(k, Linker.nativeLinker().downcallHandle(jit.lookup(k.name()), entry), bufs));
-        }
+        for (Object p : plan)
+            exe.steps.add(p instanceof Kernel k ? new Call(k, Linker.nativeLinker().downcallHandle(jit.lookup(k.name()), entry)) : (Alias) p);
         return exe;
     }
 
-    public int kernelCount() { return steps.size(); }
+    public int kernelCount() { return (int) steps.stream().filter(s -> s instanceof Call).count(); }
 
     /** Runs the graph; outputs are allocated in {@code out}, everything else is freed on return. */
     public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params) {
         Map<String, Long> env = bindSymbols(inputs);
-        Map<Value, Tensor> values = new HashMap<>();
+        for (OpLowering.Requirement r : requirements) {
+            long small = evalDim(r.small(), env), large = evalDim(r.large(), env);
+            if (small > large) throw new IllegalArgumentException(r.what() + " (" + r.small() + " = " + small + ", " + r.large() + " = " + large + ")");
+        }
+        Map<String, Tensor> tensors = new HashMap<>();
         try (Arena scratch = Arena.ofConfined()) {
             for (Op op : graph.ops()) {
-                if (op.kind() == OpKind.INPUT) values.put(op.result(), checked("input", op, inputs, env));
-                else if (op.kind() == OpKind.PARAM) values.put(op.result(), checked("parameter", op, params, env));
+                String name = KernelLowering.bufferName(op.result());
+                if (op.kind() == OpKind.INPUT) tensors.put(name, checked("input", op, inputs, env));
+                else if (op.kind() == OpKind.PARAM) tensors.put(name, checked("parameter", op, params, env));
             }
-            for (Step s : steps) {
-                for (Value v : s.buffers())
-                    values.computeIfAbsent(v, x -> Tensor.allocate(graph.outputs().contains(x) ? out : scratch, x.type().dtype(), x.type().concreteShape(env)));
-                MemorySegment ptrs = scratch.allocate(ADDRESS, s.buffers().size());
-                for (int i = 0; i < s.buffers().size(); i++) ptrs.setAtIndex(ADDRESS, i, values.get(s.buffers().get(i)).data());
-                MemorySegment sizes = scratch.allocate(JAVA_LONG, Math.max(1, s.kernel().sizes().size()));
-                for (int i = 0; i < s.kernel().sizes().size(); i++) sizes.setAtIndex(JAVA_LONG, i, env.get(s.kernel().sizes().get(i)));
-                KStmt.Loop par = s.kernel().parallelLoop();
-                long extent = par == null ? 1 : eval(par.hi(), env) - eval(par.lo(), env);
-                // kernels on other threads see raw addresses: the arenas' thread confinement is Java's, not theirs
-                if (extent > 0) pool.run(s.entry(), MemorySegment.ofAddress(ptrs.address()), MemorySegment.ofAddress(sizes.address()), extent);
+            for (Step step : steps) {
+                switch (step) {
+                    case Alias a -> {
+                        Tensor of = tensors.get(KernelLowering.bufferName(a.of()));
+                        long[] shape = a.result().type().concreteShape(env);
+                        if (of == null || of.numel() != Tensor.numel(shape))
+                            throw new IllegalStateException("reshape %" + a.result().id() + " has no operand of " + Tensor.numel(shape) + " elements");
+                        tensors.put(KernelLowering.bufferName(a.result()), new Tensor(of.dtype(), shape, of.data()));
+                    }
+                    case Call c -> call(c, tensors, env, out, scratch);
+                }
             }
             List<Tensor> result = new ArrayList<>();
             for (Value v : graph.outputs()) {
-                Tensor t = values.get(v);
+                Tensor t = tensors.get(KernelLowering.bufferName(v));
                 if (t.data().scope() != out.scope()) {
                     Tensor copy = Tensor.allocate(out, t.dtype(), t.shape());
                     copy.data().copyFrom(t.data().asSlice(0, Math.max(1, t.numel() * t.dtype().bytes())));
@@ -112,6 +155,34 @@ public final class CpuExecutable implements AutoCloseable {
             }
             return result;
         }
+    }
+
+    /** Binds the kernel's buffers (allocating results and temporaries), checks each against the kernel's view, and calls it. */
+    private void call(Call c, Map<String, Tensor> tensors, Map<String, Long> env, Arena out, Arena scratch) {
+        Kernel k = c.kernel();
+        MemorySegment ptrs = scratch.allocate(ADDRESS, Math.max(1, k.buffers().size()));
+        for (int i = 0; i < k.buffers().size(); i++) {
+            Kernel.Buffer b = k.buffers().get(i);
+            long[] shape = new long[b.shape().size()];
+            for (int a = 0; a < shape.length; a++) shape[a] = evalDim(b.shape().get(a), env);
+            Value v = byName.get(b.name());
+            Tensor t = tensors.computeIfAbsent(b.name(), x -> Tensor.allocate(v != null && graph.outputs().contains(v) ? out : scratch, b.dtype(), shape));
+            if (t.dtype() != b.dtype() || t.numel() != Tensor.numel(shape))
+                throw new IllegalStateException("kernel " + k.name() + " views %" + b.name() + " as " + b.dtype() + Arrays.toString(shape) + " but it is " + t);
+            ptrs.setAtIndex(ADDRESS, i, t.data());
+        }
+        MemorySegment sizes = scratch.allocate(JAVA_LONG, Math.max(1, k.sizes().size()));
+        for (int i = 0; i < k.sizes().size(); i++) sizes.setAtIndex(JAVA_LONG, i, evalDim(Dim.sym(k.sizes().get(i)), env));
+        KStmt.Loop par = k.parallelLoop();
+        long extent = par == null ? 1 : eval(par.hi(), env) - eval(par.lo(), env);
+        // kernels on other threads see raw addresses: the arenas' thread confinement is Java's, not theirs
+        if (extent > 0) pool.run(c.entry(), MemorySegment.ofAddress(ptrs.address()), MemorySegment.ofAddress(sizes.address()), extent);
+    }
+
+    private static long evalDim(Dim d, Map<String, Long> env) {
+        for (String s : d.symbols())
+            if (!env.containsKey(s)) throw new IllegalArgumentException("the size " + s + " is not bound by any input's shape");
+        return d.eval(env);
     }
 
     private Map<String, Long> bindSymbols(Map<String, Tensor> inputs) {
@@ -148,7 +219,7 @@ public final class CpuExecutable implements AutoCloseable {
     private static long eval(KExpr e, Map<String, Long> env) {
         return switch (e) {
             case KExpr.Const c -> (long) c.value();
-            case KExpr.Size s -> env.get(s.name());
+            case KExpr.Size s -> evalDim(Dim.sym(s.name()), env);
             case KExpr.Binary b -> switch (b.op()) {
                 case ADD -> eval(b.a(), env) + eval(b.b(), env);
                 case SUB -> eval(b.a(), env) - eval(b.b(), env);

@@ -37,6 +37,15 @@ public final class ElementwiseFusion {
         for (Region r : op.regions()) uses.merge(r.yield(), 1, Integer::sum);
     }
 
+    /**
+     * Whether the op computes each element from the elements at the same (broadcast) position of
+     * its operands: the elementwise ops, gelu, dropout (the identity in inference, the only mode
+     * compiled code runs) and broadcast (a read with numpy broadcasting).
+     */
+    public static boolean isPointwise(Op op) {
+        return op.kind().isElementwise() || op.kind() == OpKind.GELU || op.kind() == OpKind.DROPOUT || op.kind() == OpKind.BROADCAST;
+    }
+
     /** Whether the value is computed inline by its consumer rather than stored. */
     public static boolean isInlineSource(Op op) {
         return op.kind() == OpKind.CONST || op.kind() == OpKind.IOTA;
@@ -49,7 +58,7 @@ public final class ElementwiseFusion {
         for (Op op : g.ops()) {
             if (f.fusedIntoConsumer(op)) continue;
             List<Op> members = new ArrayList<>();
-            if (op.kind().isElementwise()) f.collect(op, members);
+            if (isPointwise(op)) f.collect(op, members);
             out.put(op, members);
         }
         return out;
@@ -57,10 +66,10 @@ public final class ElementwiseFusion {
 
     private boolean fusedIntoConsumer(Op op) {
         if (isInlineSource(op)) return true;
-        if (!op.kind().isElementwise() || outputs.contains(op.result())) return false;
+        if (!isPointwise(op) || outputs.contains(op.result())) return false;
         if (uses.getOrDefault(op.result(), 0) != 1) return false;
         Op consumer = consumerOf(op.result());
-        return consumer != null && consumer.kind().isElementwise();
+        return consumer != null && isPointwise(consumer);
     }
 
     private final Map<Value, Op> consumers = new HashMap<>();
@@ -74,7 +83,7 @@ public final class ElementwiseFusion {
     private void collect(Op op, List<Op> members) {
         for (Value v : op.operands()) {
             Op p = producer.get(v);
-            if (p != null && p.kind().isElementwise() && fusedIntoConsumer(p)) collect(p, members);
+            if (p != null && isPointwise(p) && fusedIntoConsumer(p)) collect(p, members);
         }
         members.add(op);
     }

@@ -101,8 +101,11 @@ public final class KernelLowering {
         return e;
     }
 
-    private static KExpr scalar(Op op, List<KExpr> a) {
+    /** One element of a pointwise op from its operands' elements. */
+    static KExpr scalar(Op op, List<KExpr> a) {
         return switch (op.kind()) {
+            case GELU -> gelu(a.get(0), op.strAttr("approximate", "erf"));
+            case DROPOUT, BROADCAST -> a.get(0);
             case NEG -> KExpr.unary(ScalarOp.NEG, a.get(0));
             case EXP -> KExpr.unary(ScalarOp.EXP, a.get(0));
             case LOG -> KExpr.unary(ScalarOp.LOG, a.get(0));
@@ -136,5 +139,24 @@ public final class KernelLowering {
             case SELECT -> new KExpr.Select(a.get(0), a.get(1), a.get(2));
             default -> throw new IllegalArgumentException(op.kind() + " is not elementwise");
         };
+    }
+
+    /**
+     * GELU (Hendrycks and Gimpel, 2016): 0.5 x (1 + erf(x / sqrt 2)), or the paper's tanh
+     * approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as the interpreter computes them.
+     */
+    private static KExpr gelu(KExpr x, String approximate) {
+        DType t = x.type();
+        KExpr inner = switch (approximate) {
+            case "erf", "none" -> KExpr.unary(ScalarOp.ERF, KExpr.binary(ScalarOp.MUL, x, new KExpr.Const(1 / Math.sqrt(2), t)));
+            case "tanh" -> {
+                KExpr cube = KExpr.binary(ScalarOp.MUL, KExpr.binary(ScalarOp.MUL, x, x), x);
+                KExpr arg = KExpr.binary(ScalarOp.ADD, x, KExpr.binary(ScalarOp.MUL, new KExpr.Const(0.044715, t), cube));
+                yield KExpr.unary(ScalarOp.TANH, KExpr.binary(ScalarOp.MUL, new KExpr.Const(Math.sqrt(2 / Math.PI), t), arg));
+            }
+            default -> throw new IllegalArgumentException("gelu: unknown approximation `" + approximate + "` (expected erf or tanh)");
+        };
+        KExpr half = KExpr.binary(ScalarOp.MUL, new KExpr.Const(0.5, t), x);
+        return KExpr.binary(ScalarOp.MUL, half, KExpr.binary(ScalarOp.ADD, new KExpr.Const(1, t), inner));
     }
 }
