@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * Checks the invariants every pass may rely on and must keep: SSA (ids unique, every use after
  * its definition and in scope), each op's type is the one {@link ShapeRules} infers, regions have
- * their role's signature and compute on scalars (reading outer tensors only through capture),
+ * their role's signature and compute on scalars (reading outer tensors only through capture; a
+ * gather may select a row of a captured tensor on the way to a scalar),
  * dims use declared symbols, and the outputs are defined. Returns diagnostics, one string per
  * problem naming the op, rather than stopping at the first.
  */
@@ -50,7 +51,7 @@ public final class Verifier {
             in.add(v.type());
             if (!visible(v)) report(where, "use of undefined value %" + v.id());
             else if (!defined.get(v.id()).equals(v)) report(where, "use of " + v + " whose definition is " + defined.get(v.id()));
-            else if (inRegion && v.type().rank() != 0 && scopes.peek().contains(v.id()))
+            else if (inRegion && v.type().rank() != 0 && scopes.peek().contains(v.id()) && op.kind() != OpKind.GATHER)
                 report(where, "a region computes on scalars; %" + v.id() + " is a " + v.type());
         }
         try {
@@ -66,7 +67,9 @@ public final class Verifier {
         for (Dim d : op.type().shape())
             for (String s : d.symbols())
                 if (!graph.symbols().contains(s)) report(where, "dimension symbol `" + s + "` is not declared by the graph");
-        if (inRegion && op.type().rank() != 0) report(where, "a region computes on scalars; this op yields " + op.type());
+        // a gather may select a row of a captured table (table[bucket, h] reads table[bucket] first)
+        if (inRegion && op.type().rank() != 0 && op.kind() != OpKind.GATHER)
+            report(where, "a region computes on scalars; this op yields " + op.type());
         regions(op, where);
         define(op.result(), where);
     }

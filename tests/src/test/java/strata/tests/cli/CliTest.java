@@ -33,6 +33,14 @@ class CliTest {
         assertFalse(g.params().isEmpty());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("strata.tests.ModelFiles#modelFiles")
+    void everyModelsTinyGraphPrintsParsesBackAndVerifies(String file) {
+        CliRun r = CliRun.of("compile", model(file), "--preset", "tiny", "--emit=graph");
+        assertEquals(0, r.exitCode(), r.all());
+        assertEquals(List.of(), Verifier.verify(GraphParser.parse(r.out())), file);
+    }
+
     @Test
     void compileEmitsTheAst() {
         CliRun r = CliRun.of("compile", model("llama.strata"), "--emit=ast");
