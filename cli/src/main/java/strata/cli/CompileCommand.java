@@ -11,12 +11,14 @@ import strata.compiler.front.Elaborator;
 import strata.compiler.graph.Graph;
 import strata.compiler.graph.GraphPrinter;
 import strata.compiler.graph.passes.PassManager;
+import strata.compiler.llvm.KernelModule;
+import strata.compiler.lower.GraphLowering;
 import strata.grammar.ast.AstPrinter;
 
-/** {@code strata compile FILE --emit=ast|graph}: print a stage of the compiler. */
+/** {@code strata compile FILE --emit=ast|graph|kernel|llvm|asm}: print a stage of the compiler. */
 @Command(name = "compile", description = "Compile a model and print the chosen stage.")
 final class CompileCommand implements Callable<Integer> {
-    enum Stage { ast, graph }
+    enum Stage { ast, graph, kernel, llvm, asm }
 
     @Parameters(index = "0", paramLabel = "FILE") Path file;
     @Option(names = "--emit", description = "the stage to print: ${COMPLETION-CANDIDATES} (default: graph)") Stage emit = Stage.graph;
@@ -47,7 +49,13 @@ final class CompileCommand implements Callable<Integer> {
         if (printAfterAll) pm.printIrAfterAll(System.out);
         if (timePasses) pm.enableTiming();
         Graph g = pm.run(r.graph());
-        System.out.print(GraphPrinter.print(g));
+        switch (emit) {
+            case graph -> System.out.print(GraphPrinter.print(g));
+            case kernel -> System.out.print(GraphLowering.of(g).text());
+            case llvm -> System.out.print(KernelModule.of(g.name(), GraphLowering.of(g).kernels()).ir());
+            case asm -> System.out.print(KernelModule.of(g.name(), GraphLowering.of(g).kernels()).assembly());
+            default -> throw new IllegalStateException(emit.toString());
+        }
         if (timePasses) System.err.print(pm.timingReport());
         return 0;
     }

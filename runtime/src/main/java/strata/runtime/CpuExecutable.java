@@ -12,10 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import strata.compiler.graph.Dim;
 import strata.compiler.graph.Graph;
 import strata.compiler.graph.Op;
@@ -25,12 +23,11 @@ import strata.compiler.graph.Value;
 import strata.compiler.kernel.KExpr;
 import strata.compiler.kernel.KStmt;
 import strata.compiler.kernel.Kernel;
-import strata.compiler.kernel.KernelPrinter;
-import strata.compiler.kernel.KernelVerifier;
-import strata.compiler.llvm.IrModule;
+import strata.compiler.llvm.CompileCache;
 import strata.compiler.llvm.Jit;
-import strata.compiler.llvm.KernelCodegen;
-import strata.compiler.lower.ElementwiseFusion;
+import strata.compiler.llvm.KernelModule;
+import strata.compiler.llvm.ObjectCode;
+import strata.compiler.lower.GraphLowering;
 import strata.compiler.lower.KernelLowering;
 import strata.compiler.lower.OpLowering;
 
@@ -57,63 +54,50 @@ public final class CpuExecutable implements AutoCloseable {
     private final Jit jit;
     private final KernelPool pool;
 
-    private CpuExecutable(Graph graph, Jit jit, KernelPool pool) {
+    private final boolean fromCache;
+
+    private CpuExecutable(Graph graph, Jit jit, KernelPool pool, boolean fromCache) {
         this.graph = graph;
         this.jit = jit;
         this.pool = pool;
+        this.fromCache = fromCache;
     }
 
-    /** Lowers, fuses and compiles a graph; an op with no CPU kernel is refused by name. */
+    /** Lowers, fuses and compiles a graph, reusing compiled code from the default disk cache. */
     public static CpuExecutable compile(Graph g, KernelPool pool) {
-        Map<Value, Op> producers = new HashMap<>();
-        for (Op op : g.ops()) producers.put(op.result(), op);
-        List<Object> plan = new ArrayList<>();  // Kernel or Alias, in order
-        List<OpLowering.Requirement> requirements = new ArrayList<>();
-        int n = 0;
-        for (var group : ElementwiseFusion.groups(g).entrySet()) {
-            Op root = group.getKey();
-            if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
-            OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers);
-            if (l.aliasOf() != null) plan.add(new Alias(root.result(), l.aliasOf()));
-            plan.addAll(l.kernels());
-            requirements.addAll(l.requirements());
+        return compile(g, pool, CompileCache.defaultCache());
+    }
+
+    /**
+     * Lowers, fuses and compiles a graph; an op with no CPU kernel is refused by name. The object
+     * code of the graph's kernels is looked up in the cache by their text and target, and stored
+     * there after a compile, so a second run of the same model does not wait for LLVM.
+     */
+    public static CpuExecutable compile(Graph g, KernelPool pool, CompileCache cache) {
+        GraphLowering lowering = GraphLowering.of(g);
+        String key = CompileCache.key(lowering.text());
+        byte[] object = cache.get(key).orElse(null);
+        boolean cached = object != null;
+        if (!cached) {
+            object = ObjectCode.emit(KernelModule.of(g.name(), lowering.kernels()));
+            cache.put(key, object);
         }
-        // const and iota are computed where they are used; a value that other kernels read whole,
-        // an alias of one, or an output, is materialized first
-        List<Kernel> materialized = new ArrayList<>();
-        Map<String, Value> named = new HashMap<>();
-        for (Op op : g.ops()) named.put(KernelLowering.bufferName(op.result()), op.result());
-        Set<Value> needed = new LinkedHashSet<>(g.outputs());
-        for (Object p : plan) {
-            if (p instanceof Alias a) needed.add(a.of());
-            if (p instanceof Kernel k) for (Kernel.Buffer b : k.buffers()) if (named.containsKey(b.name())) needed.add(named.get(b.name()));
-        }
-        for (Value v : needed) {
-            Op p = producers.get(v);
-            if (p != null && ElementwiseFusion.isInlineSource(p))
-                materialized.add(KernelLowering.elementwise("k" + n++ + "_" + p.kind().mnemonic(), p, List.of(p), producers));
-        }
-        plan.addAll(0, materialized);
-        IrModule m = new IrModule(g.name());
-        for (Object p : plan)
-            if (p instanceof Kernel k) {
-                List<String> problems = KernelVerifier.verify(k);
-                if (!problems.isEmpty())
-                    throw new IllegalStateException("the lowering made a kernel that does not verify:\n  " + String.join("\n  ", problems)
-                            + "\n" + KernelPrinter.print(k));
-                KernelCodegen.emit(m, k);
-            }
-        m.optimize();
         Jit jit = new Jit();
-        jit.add(m);
-        CpuExecutable exe = new CpuExecutable(g, jit, pool);
-        exe.byName.putAll(named);
-        exe.requirements.addAll(requirements);
+        jit.addObject(object);
+        CpuExecutable exe = new CpuExecutable(g, jit, pool, cached);
+        exe.byName.putAll(lowering.buffers());
+        exe.requirements.addAll(lowering.requirements());
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
-        for (Object p : plan)
-            exe.steps.add(p instanceof Kernel k ? new Call(k, Linker.nativeLinker().downcallHandle(jit.lookup(k.name()), entry)) : (Alias) p);
+        for (GraphLowering.Step p : lowering.steps())
+            exe.steps.add(switch (p) {
+                case GraphLowering.Call c -> new Call(c.kernel(), Linker.nativeLinker().downcallHandle(jit.lookup(c.kernel().name()), entry));
+                case GraphLowering.Alias a -> new Alias(a.result(), a.of());
+            });
         return exe;
     }
+
+    /** Whether the compiled code came from the disk cache. */
+    public boolean fromCache() { return fromCache; }
 
     public int kernelCount() { return (int) steps.stream().filter(s -> s instanceof Call).count(); }
 

@@ -42,6 +42,34 @@ class CliTest {
     }
 
     @Test
+    void runCompilesForTheCpuAndAgreesWithTheInterpreter() {
+        CliRun r = CliRun.of("run", model("llama.strata"), "--preset", "tiny", "--check");
+        assertEquals(0, r.exitCode(), r.all());
+        var m = java.util.regex.Pattern.compile("max \\|compiled - reference\\| ([0-9.e-]+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(1)) < 1e-4, r.out());
+        assertTrue(r.out().contains("output 0: f32[2, 16, 64]"), r.out());
+    }
+
+    @Test
+    void runRefusesSizesThatBreakARequirement() {
+        CliRun r = CliRun.of("run", model("gpt2.strata"), "--preset", "tiny", "--length", "17");
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.err().contains("requires T <= 16"), r.err());
+    }
+
+    @Test
+    void compileEmitsKernelsLlvmAndAssembly() {
+        CliRun k = CliRun.of("compile", model("gpt2.strata"), "--preset", "tiny", "--emit=kernel");
+        assertEquals(0, k.exitCode(), k.all());
+        assertTrue(strata.compiler.kernel.KernelParser.parseAll(k.out()).size() > 10, "kernels parse back");
+        CliRun l = CliRun.of("compile", model("gpt2.strata"), "--preset", "tiny", "--emit=llvm");
+        assertTrue(l.out().contains("define void @k0_"), l.out().substring(0, Math.min(400, l.out().length())));
+        CliRun a = CliRun.of("compile", model("gpt2.strata"), "--preset", "tiny", "--emit=asm");
+        assertTrue(a.out().contains("vfmadd") || a.out().contains("vmulps"), "vector code in the assembly");
+    }
+
+    @Test
     void compileEmitsTheAst() {
         CliRun r = CliRun.of("compile", model("llama.strata"), "--emit=ast");
         assertEquals(0, r.exitCode(), r.all());

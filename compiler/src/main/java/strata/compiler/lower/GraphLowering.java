@@ -1,0 +1,82 @@
+package strata.compiler.lower;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import strata.compiler.graph.Graph;
+import strata.compiler.graph.Op;
+import strata.compiler.graph.OpKind;
+import strata.compiler.graph.Value;
+import strata.compiler.kernel.Kernel;
+import strata.compiler.kernel.KernelPrinter;
+import strata.compiler.kernel.KernelVerifier;
+
+/**
+ * A graph lowered to the kernel dialect: what a program does, in order (call a kernel, or give a
+ * value its operand's memory), with the run-time requirements its kernels rely on. Every kernel
+ * is verified here, before any code generator sees it. Target-neutral: the CPU and GPU backends
+ * both start from this.
+ */
+public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> buffers, List<OpLowering.Requirement> requirements) {
+
+    /** One thing a program does. */
+    public sealed interface Step {}
+
+    public record Call(Kernel kernel) implements Step {}
+
+    /** A reshape: {@code result} is {@code of}'s memory under another shape. */
+    public record Alias(Value result, Value of) implements Step {}
+
+    public List<Kernel> kernels() {
+        List<Kernel> out = new ArrayList<>();
+        for (Step s : steps) if (s instanceof Call c) out.add(c.kernel());
+        return out;
+    }
+
+    /** The kernels as text: what {@code strata compile --emit=kernel} prints and the compile cache keys on. */
+    public String text() { return KernelPrinter.print(kernels()); }
+
+    /** Lowers every stored value of the graph; an op with no lowering is refused by name. */
+    public static GraphLowering of(Graph g) {
+        Map<Value, Op> producers = new HashMap<>();
+        for (Op op : g.ops()) producers.put(op.result(), op);
+        List<Step> plan = new ArrayList<>();
+        List<OpLowering.Requirement> requirements = new ArrayList<>();
+        int n = 0;
+        for (var group : ElementwiseFusion.groups(g).entrySet()) {
+            Op root = group.getKey();
+            if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
+            OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers);
+            if (l.aliasOf() != null) plan.add(new Alias(root.result(), l.aliasOf()));
+            for (Kernel k : l.kernels()) plan.add(new Call(k));
+            requirements.addAll(l.requirements());
+        }
+        // const and iota are computed where they are used; a value that other kernels read whole,
+        // an alias of one, or an output, is materialized first
+        Map<String, Value> named = new HashMap<>();
+        for (Op op : g.ops()) named.put(KernelLowering.bufferName(op.result()), op.result());
+        Set<Value> needed = new LinkedHashSet<>(g.outputs());
+        for (Step p : plan) {
+            if (p instanceof Alias a) needed.add(a.of());
+            if (p instanceof Call c) for (Kernel.Buffer b : c.kernel().buffers()) if (named.containsKey(b.name())) needed.add(named.get(b.name()));
+        }
+        List<Step> materialized = new ArrayList<>();
+        for (Value v : needed) {
+            Op p = producers.get(v);
+            if (p != null && ElementwiseFusion.isInlineSource(p))
+                materialized.add(new Call(KernelLowering.elementwise("k" + n++ + "_" + p.kind().mnemonic(), p, List.of(p), producers)));
+        }
+        plan.addAll(0, materialized);
+        for (Step p : plan)
+            if (p instanceof Call c) {
+                List<String> problems = KernelVerifier.verify(c.kernel());
+                if (!problems.isEmpty())
+                    throw new IllegalStateException("the lowering made a kernel that does not verify:\n  " + String.join("\n  ", problems)
+                            + "\n" + KernelPrinter.print(c.kernel()));
+            }
+        return new GraphLowering(g, plan, named, requirements);
+    }
+}
