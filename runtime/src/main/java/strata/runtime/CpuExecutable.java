@@ -74,7 +74,12 @@ public final class CpuExecutable implements AutoCloseable {
      * there after a compile, so a second run of the same model does not wait for LLVM.
      */
     public static CpuExecutable compile(Graph g, KernelPool pool, CompileCache cache) {
-        GraphLowering lowering = GraphLowering.of(g);
+        return compile(GraphLowering.of(g), pool, cache);
+    }
+
+    /** Compiles an already lowered graph (a benchmark lowers the same graph two ways). */
+    public static CpuExecutable compile(GraphLowering lowering, KernelPool pool, CompileCache cache) {
+        Graph g = lowering.graph();
         String key = CompileCache.key(lowering.text());
         byte[] object = cache.get(key).orElse(null);
         boolean cached = object != null;

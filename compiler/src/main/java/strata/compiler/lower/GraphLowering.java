@@ -40,7 +40,10 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public String text() { return KernelPrinter.print(kernels()); }
 
     /** Lowers every stored value of the graph; an op with no lowering is refused by name. */
-    public static GraphLowering of(Graph g) {
+    public static GraphLowering of(Graph g) { return of(g, true); }
+
+    /** As {@link #of(Graph)}; {@code fuseAttention} false lowers attention unfused (the benchmark's peer). */
+    public static GraphLowering of(Graph g, boolean fuseAttention) {
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
         List<Step> plan = new ArrayList<>();
@@ -49,7 +52,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
         for (var group : ElementwiseFusion.groups(g).entrySet()) {
             Op root = group.getKey();
             if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
-            OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers);
+            OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention);
             if (l.aliasOf() != null) plan.add(new Alias(root.result(), l.aliasOf()));
             for (Kernel k : l.kernels()) plan.add(new Call(k));
             requirements.addAll(l.requirements());

@@ -42,6 +42,11 @@ public final class OpLowering {
      * @throws UnsupportedOperationException for an op with no CPU lowering, naming it and why
      */
     public static Lowered lower(String name, Op root, List<Op> members, Map<Value, Op> producers) {
+        return lower(name, root, members, producers, true);
+    }
+
+    /** As {@link #lower(String, Op, List, Map)}; {@code fuseAttention} false keeps the three-kernel attention (a benchmark's peer). */
+    public static Lowered lower(String name, Op root, List<Op> members, Map<Value, Op> producers, boolean fuseAttention) {
         if (ElementwiseFusion.isPointwise(root))
             return Lowered.of(KernelLowering.elementwise(name, root, members, producers));
         return switch (root.kind()) {
@@ -57,7 +62,8 @@ public final class OpLowering {
             case GATHER -> Lowered.of(MovementLowering.gather(name, root));
             case SCATTER_ADD -> new Lowered(MovementLowering.scatterAdd(name, root), null, List.of());
             case MATMUL -> Lowered.of(ContractionLowering.matmul(name, root));
-            case ATTENTION -> new Lowered(AttentionLowering.unfused(name, root, producers), null, List.of());
+            case ATTENTION -> fuseAttention ? Lowered.of(FusedAttention.lower(name, root, producers))
+                    : new Lowered(AttentionLowering.unfused(name, root, producers), null, List.of());
             case RANDOM -> throw new UnsupportedOperationException("the CPU backend has no kernel for `random`: reproducing the interpreter's "
                     + "CounterRandom stream (SplitMix64 over 64-bit xor and unsigned shifts, uniforms in double) needs scalar ops the "
                     + "kernel dialect does not have; draw random tensors outside the graph and pass them as inputs");
