@@ -23,7 +23,7 @@ public sealed interface MaskData {
     /** All data in range for sequences of at most {@code t} tokens. */
     record Any(long t) implements MaskData {}
 
-    MaskData NONE = new Given(Map.of());
+    Given NONE = new Given(Map.of());
 
     /** The range of one element of data of this dtype. */
     static Interval domain(DType dtype, long t) {
