@@ -233,7 +233,7 @@ final class Builtins {
     /** attention(q, k, v, mask = m, score = s, scale = f). */
     private Val attention(Args a) {
         Span sp = a.span();
-        a.allow(3, "mask", "score", "scale");
+        a.allow(3, "mask", "score", "scale", "empty");
         Value q = floatTensor(a.get(0, "q"), sp), k = floatTensor(a.get(1, "k"), sp), v = floatTensor(a.get(2, "v"), sp);
         List<TensorType> types = List.of(q.type(), k.type(), v.type());
         strata.compiler.graph.ShapeRules.infer(OpKind.ATTENTION, types, Map.of(), null);
@@ -246,7 +246,10 @@ final class Builtins {
             if (mm.mask().isScore())
                 throw new CompileError(mm.mask().use() != null ? mm.mask().use() : sp, mm.mask().describe()
                         + " is a score modifier, but it is passed as a mask", "pass it as score = ...; a mask gives a bool per (b, h, q, k)");
-            regions.add(ev.masks().maskRegion(mm.mask(), sp));
+            Region region = ev.masks().maskRegion(mm.mask(), sp);
+            regions.add(region);
+            if (!zerosWhenEmpty(a.named().getOrDefault("empty", Val.NONE), sp))
+                ev.masks().checkNoEmptyRows(mm.mask(), region, q.type().dim(2).equals(k.type().dim(2)), q.type().dim(1), sp);
         } else if (!(m instanceof Val.None)) throw new CompileError(sp, "attention's mask must be a mask, got " + Val.describe(m));
         Val s = a.named().getOrDefault("score", Val.NONE);
         if (s instanceof Val.Mask ms) {
@@ -255,7 +258,16 @@ final class Builtins {
                         + " is a mask, but it is passed as a score modifier", "pass it as mask = ...");
             regions.add(ev.masks().scoreRegion(ms.mask(), q.type().dtype(), sp));
         } else if (!(s instanceof Val.None)) throw new CompileError(sp, "attention's score must be a score modifier, got " + Val.describe(s));
-        return new Val.Tensor(ev.graph.op(OpKind.ATTENTION, List.of(q, k, v), Map.of("scale", new Attr.Float(scale)), null, regions));
+        Map<String, Attr> attrs = new java.util.HashMap<>(Map.of("scale", new Attr.Float(scale)));
+        if (zerosWhenEmpty(a.named().getOrDefault("empty", Val.NONE), sp)) attrs.put("empty", new Attr.Str("zeros"));
+        return new Val.Tensor(ev.graph.op(OpKind.ATTENTION, List.of(q, k, v), attrs, null, regions));
+    }
+
+    /** {@code empty = zeros}: the model states that a query row with no visible key gives zeros. */
+    private static boolean zerosWhenEmpty(Val e, Span sp) {
+        if (e instanceof Val.None) return false;
+        if (e instanceof Val.Builtin b && b.name().equals("zeros")) return true;
+        throw new CompileError(sp, "attention's empty must be zeros (what a query that sees no key gives), got " + Val.describe(e));
     }
 
     private Val op(OpKind k, List<Value> xs, Map<String, Attr> attrs) {

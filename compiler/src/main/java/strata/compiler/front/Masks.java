@@ -1,6 +1,7 @@
 package strata.compiler.front;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,9 @@ import strata.compiler.graph.OpKind;
 import strata.compiler.graph.Region;
 import strata.compiler.graph.TensorType;
 import strata.compiler.graph.Value;
+import strata.compiler.masks.Cell;
+import strata.compiler.masks.DataSearch;
+import strata.compiler.masks.EmptyRows;
 import strata.grammar.CompileError;
 import strata.grammar.Span;
 import strata.grammar.ast.Param;
@@ -56,6 +60,33 @@ final class Masks {
                 throw new CompileError(span, "a score modifier must give a scalar score, got " + Val.describe(r));
             return ev.ops.cast(t.value(), scoreType);
         });
+    }
+
+    /**
+     * Rejects a mask that can leave a query with no visible key, unless the model states the
+     * fallback ({@code empty = zeros}); the condition found ({@link EmptyRows}) is the message.
+     */
+    void checkNoEmptyRows(MaskValue m, Region region, boolean selfAttention, strata.compiler.graph.Dim heads, Span span) {
+        EmptyRows.Verdict v = EmptyRows.check(region, selfAttention, heads.isConstant() ? Math.min(heads.value(), 8) : 1);
+        if (!v.canBeEmpty()) return;
+        Cell c = v.row();
+        String data = c.data().tensors().isEmpty() ? "" : " and " + DataSearch.describe(c.data(), dataNames(m, new HashMap<>()));
+        throw new CompileError(m.use() != null ? m.use() : span, "mask " + m.describe() + " can leave a query with no visible key: with T = "
+                + c.t() + data + ", query " + c.q() + " sees no key", "state what such a row gives: attention(..., empty = zeros)");
+    }
+
+    /** The data parameters' names, by the graph value bound to them. */
+    private static Map<Value, String> dataNames(MaskValue m, Map<Value, String> out) {
+        switch (m) {
+            case MaskValue.Def d -> {
+                for (int i = 0; i < d.data().size(); i++)
+                    if (d.data().get(i) instanceof Val.Tensor t) out.putIfAbsent(t.value(), d.def().data().get(i).name());
+            }
+            case MaskValue.And a -> { dataNames(a.left(), out); dataNames(a.right(), out); }
+            case MaskValue.Or o -> { dataNames(o.left(), out); dataNames(o.right(), out); }
+            case MaskValue.Not n -> dataNames(n.inner(), out);
+        }
+        return out;
     }
 
     private static TensorType idx() { return TensorType.scalar(DType.I64); }

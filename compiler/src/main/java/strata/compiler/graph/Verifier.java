@@ -51,7 +51,7 @@ public final class Verifier {
             in.add(v.type());
             if (!visible(v)) report(where, "use of undefined value %" + v.id());
             else if (!defined.get(v.id()).equals(v)) report(where, "use of " + v + " whose definition is " + defined.get(v.id()));
-            else if (inRegion && v.type().rank() != 0 && scopes.peek().contains(v.id()) && op.kind() != OpKind.GATHER)
+            else if (inRegion && v.type().rank() != 0 && scopes.peek().contains(v.id()) && !partialRead(op, v))
                 report(where, "a region computes on scalars; %" + v.id() + " is a " + v.type());
         }
         try {
@@ -67,11 +67,20 @@ public final class Verifier {
         for (Dim d : op.type().shape())
             for (String s : d.symbols())
                 if (!graph.symbols().contains(s)) report(where, "dimension symbol `" + s + "` is not declared by the graph");
-        // a gather may select a row of a captured table (table[bucket, h] reads table[bucket] first)
-        if (inRegion && op.type().rank() != 0 && op.kind() != OpKind.GATHER)
+        if (inRegion && op.type().rank() != 0 && !partialRead(op, null))
             report(where, "a region computes on scalars; this op yields " + op.type());
         regions(op, where);
         define(op.result(), where);
+    }
+
+    /**
+     * Reading captured data with several scalar indices ({@code seg[b, q]}) gathers one axis at a
+     * time, so its steps are not scalars: a region may gather with a scalar index, and use such a
+     * partial read only as the table of the next gather.
+     */
+    private static boolean partialRead(Op op, Value used) {
+        return op.kind() == OpKind.GATHER && op.operands().size() == 2 && op.operands().get(1).type().rank() == 0
+                && (used == null || op.operands().get(0).equals(used) && !op.operands().get(1).equals(used));
     }
 
     private void regions(Op op, String where) {

@@ -35,7 +35,7 @@ class FusedAttentionTest {
         String text = "import prelude\nmodel A {\n"
                 + "  input q: f32[B, " + h + ", T, " + d + "]\n  input k: f32[B, " + hkv + ", T, " + d + "]\n  input v: f32[B, " + hkv + ", T, " + d + "]\n"
                 + "  input len: i32[B]\n  input prefix: i32[B]\n  input seg: i32[B, T]\n"
-                + "  forward { return attention(q, k, v" + m + ") }\n}\n";
+                + "  forward { return attention(q, k, v" + m + ", empty = zeros) }\n}\n";
         var b = ModelFiles.buildText("attn.strata", text, null);
         assertFalse(b.diagnostics().hasErrors(), b.rendered());
         return b.graph();

@@ -104,7 +104,7 @@ class AttentionLayerTest {
                 input x: f32[B, T, 6]
                 input memory: f32[B, S, 5]
                 input len: i32[B]
-                a = CrossAttention(6, 3, d_kv = 5, mask = padding(len))
+                a = CrossAttention(6, 3, d_kv = 5, mask = padding(len), empty = zeros)
                 forward { return a(x, memory) }""");
         Weights w = weights(m, rnd, d, dkv, d, d, true);
         double[] x = gaussian(rnd, 1, B * T * d), memory = gaussian(rnd, 1, B * s * dkv);
@@ -172,7 +172,7 @@ class AttentionLayerTest {
                 input seg: i32[B, T]
                 input seen: bool[B, T, T]
                 input slope: f32[2]
-                a = SelfAttention(8, 2, mask = %s, score = %s)
+                a = SelfAttention(8, 2, mask = %s, score = %s, empty = zeros)
                 forward { return a(x) }""".formatted(mask, score));
     }
 
