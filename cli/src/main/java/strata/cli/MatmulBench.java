@@ -72,29 +72,33 @@ final class MatmulBench {
     }
 
     /**
-     * Medians of repeated runs of both sides after two warm-up runs each, alternating ours and
-     * the peer so that both see the same machine (other processes, clock): about
-     * {@code seconds} per side, 5 to 50 runs.
+     * Medians of repeated runs of both sides, each after two warm-up runs: about {@code seconds}
+     * per side, 5 to 50 runs. The sides run in blocks, ours first and after a pause, never
+     * interleaved: OpenBLAS's worker threads spin for a while after each call (its
+     * THREAD_TIMEOUT), which would take a core from whatever runs next.
      */
     private double[] medianMs(Runnable ours, Runnable peer) {
-        Runnable[] sides = {ours, peer};
-        double once = 0;
-        for (Runnable f : sides) {
-            f.run();
-            long t0 = System.nanoTime();
-            f.run();
-            once = Math.max(once, (System.nanoTime() - t0) / 1e6);
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        return new double[] {median(ours), median(peer)};
+    }
+
+    private double median(Runnable f) {
+        f.run();
+        long t0 = System.nanoTime();
+        f.run();
+        double once = (System.nanoTime() - t0) / 1e6;
         int reps = (int) Math.max(5, Math.min(50, seconds * 1000 / Math.max(once, 1e-3)));
-        double[][] ms = new double[2][reps];
-        for (int i = 0; i < reps; i++)
-            for (int side = 0; side < 2; side++) {
-                long s = System.nanoTime();
-                sides[side].run();
-                ms[side][i] = (System.nanoTime() - s) / 1e6;
-            }
-        Arrays.sort(ms[0]);
-        Arrays.sort(ms[1]);
-        return new double[] {ms[0][reps / 2], ms[1][reps / 2]};
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long s = System.nanoTime();
+            f.run();
+            ms[i] = (System.nanoTime() - s) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[reps / 2];
     }
 }
