@@ -198,6 +198,13 @@ public final class IrModule {
 
     public LLVMValueRef zero(LLVMTypeRef t) { return LLVMConstNull(t); }
 
+    /** A vector of the given scalars, built with insertelement. */
+    public LLVMValueRef vectorOf(LLVMValueRef... xs) {
+        LLVMValueRef v = LLVMGetPoison(vector(LLVMTypeOf(xs[0]), xs.length));
+        for (int i = 0; i < xs.length; i++) v = LLVMBuildInsertElement(b, v, xs[i], LLVMConstInt(i32(), i, 0), "ins");
+        return v;
+    }
+
     public LLVMValueRef icmp(int pred, LLVMValueRef x, LLVMValueRef y) { return LLVMBuildICmp(b, pred, x, y, "c"); }
 
     public LLVMValueRef addI(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildNSWAdd(b, x, y, "a"); }

@@ -153,22 +153,34 @@ public final class MatmulCodegen {
             LLVMValueRef row0 = m.mulI(i, c(mr));
             LLVMValueRef dst = m.gep(f32, ap, m.mulI(row0, k));
             LLVMValueRef mrEff = m.minI(c(mr), m.subI(rows, row0));
-            m.ifElse(fn, m.icmp(LLVMIntEQ, mrEff, c(mr)), () ->
-                    // k outer, r inner: contiguous writes, MR read streams
-                    m.loop(fn, c(0), k, kk -> {
-                        for (int r = 0; r < mr; r++) {
-                            LLVMValueRef x = m.load(f32, m.gep(f32, a, m.addI(m.mulI(m.addI(row0, c(r)), k), kk)));
-                            m.store(x, m.gep(f32, dst, m.addI(m.mulI(kk, c(mr)), c(r))));
-                        }
-                    }), () -> {
-                m.loop(fn, c(0), m.mulI(k, c(mr)), j -> m.store(m.constF32(0), m.gep(f32, dst, j)));
-                m.loop(fn, c(0), mrEff, r -> m.loop(fn, c(0), k, kk -> {
-                    LLVMValueRef x = m.load(f32, m.gep(f32, a, m.addI(m.mulI(m.addI(row0, r), k), kk)));
-                    m.store(x, m.gep(f32, dst, m.addI(m.mulI(kk, c(mr)), r)));
-                }));
-            });
+            m.ifElse(fn, m.icmp(LLVMIntEQ, mrEff, c(mr)), () -> packRows(fn, a, dst, row0, k, k, mr, null), () -> packRows(fn, a, dst, row0, k, k, mr, mrEff));
         });
         m.retVoid();
+    }
+
+    /**
+     * {@code dst[kk*width + r] = src[(first + r)*stride + kk]} for kk < count, r < width: width read
+     * streams and one width-wide vector store per kk (a scalar loop here is vectorized into
+     * scatters, which are slow on Zen). With {@code valid} set, lanes r >= valid read the last
+     * valid row (never out of bounds) and store zero.
+     */
+    private void packRows(LLVMValueRef fn, LLVMValueRef src, LLVMValueRef dst, LLVMValueRef first, LLVMValueRef stride, LLVMValueRef count, int width,
+                          LLVMValueRef valid) {
+        LLVMValueRef[] rowStart = new LLVMValueRef[width];
+        for (int r = 0; r < width; r++) {
+            LLVMValueRef row = valid == null ? c(r) : m.minI(c(r), m.subI(valid, c(1)));
+            rowStart[r] = m.gep(f32, src, m.mulI(m.addI(first, row), stride));
+        }
+        m.loop(fn, c(0), count, kk -> {
+            for (int v = 0; v < width; v += LANES) {
+                LLVMValueRef[] xs = new LLVMValueRef[Math.min(LANES, width - v)];
+                for (int l = 0; l < xs.length; l++) {
+                    LLVMValueRef x = m.load(f32, m.gep(f32, rowStart[v + l], kk));
+                    xs[l] = valid == null ? x : m.select(m.icmp(LLVMIntSLT, c(v + l), valid), x, m.constF32(0));
+                }
+                m.store(m.vectorOf(xs), m.gep(f32, dst, m.addI(m.mulI(kk, c(width)), c(v))), width % LANES == 0 ? 64 : 4);
+            }
+        });
     }
 
     /**
@@ -185,28 +197,30 @@ public final class MatmulCodegen {
             LLVMValueRef col0 = m.mulI(m.addI(panel0, j), c(nr));
             LLVMValueRef d = m.gep(f32, dst, m.mulI(j, m.mulI(c(nr), kc)));
             LLVMValueRef nrEff = m.minI(c(nr), m.subI(n, col0));
-            m.ifElse(fn, m.icmp(LLVMIntEQ, nrEff, c(nr)), () -> {
-                if (transposeB) {
-                    // B is [N, K]: column col of the panel is the contiguous row col0+col of B
-                    for (int col = 0; col < nr; col++) {
-                        int cc = col;
-                        LLVMValueRef src = m.gep(f32, b, m.addI(m.mulI(m.addI(col0, c(cc)), k), pc));
-                        m.loop(fn, c(0), kc, kk -> m.store(m.load(f32, m.gep(f32, src, kk)), m.gep(f32, d, m.addI(m.mulI(kk, c(nr)), c(cc)))));
+            LLVMValueRef full = m.icmp(LLVMIntEQ, nrEff, c(nr));
+            if (transposeB) {
+                // B is [N, K]: the panel's columns are rows of B, starting at column pc
+                LLVMValueRef src = m.gep(f32, b, pc);
+                m.ifElse(fn, full, () -> packRows(fn, src, d, col0, k, kc, nr, null), () -> packRows(fn, src, d, col0, k, kc, nr, nrEff));
+            } else {
+                m.ifElse(fn, full, () -> m.loop(fn, c(0), kc, kk -> {
+                    LLVMValueRef s = m.gep(f32, b, m.addI(m.mulI(m.addI(pc, kk), n), col0));
+                    for (int v = 0; v < nv; v++)
+                        m.store(m.load(vec, m.gep(f32, s, c((long) v * LANES)), 4), m.gep(f32, d, m.addI(m.mulI(kk, c(nr)), c((long) v * LANES))), 64);
+                }), () -> m.loop(fn, c(0), kc, kk -> {
+                    // the last panel: lanes past N read column N-1 and store zero
+                    LLVMValueRef s = m.gep(f32, b, m.mulI(m.addI(pc, kk), n));
+                    for (int v = 0; v < nv; v++) {
+                        LLVMValueRef[] xs = new LLVMValueRef[LANES];
+                        for (int l = 0; l < LANES; l++) {
+                            LLVMValueRef col = m.minI(c(v * LANES + l), m.subI(nrEff, c(1)));
+                            LLVMValueRef x = m.load(f32, m.gep(f32, s, m.addI(col0, col)));
+                            xs[l] = m.select(m.icmp(LLVMIntSLT, c(v * LANES + l), nrEff), x, m.constF32(0));
+                        }
+                        m.store(m.vectorOf(xs), m.gep(f32, d, m.addI(m.mulI(kk, c(nr)), c((long) v * LANES))), 64);
                     }
-                } else {
-                    m.loop(fn, c(0), kc, kk -> {
-                        LLVMValueRef src = m.gep(f32, b, m.addI(m.mulI(m.addI(pc, kk), n), col0));
-                        for (int v = 0; v < nv; v++)
-                            m.store(m.load(vec, m.gep(f32, src, c((long) v * LANES)), 4), m.gep(f32, d, m.addI(m.mulI(kk, c(nr)), c((long) v * LANES))), 64);
-                    });
-                }
-            }, () -> {
-                m.loop(fn, c(0), m.mulI(kc, c(nr)), x -> m.store(m.constF32(0), m.gep(f32, d, x)));
-                m.loop(fn, c(0), nrEff, col -> m.loop(fn, c(0), kc, kk -> {
-                    LLVMValueRef at = transposeB ? m.addI(m.mulI(m.addI(col0, col), k), m.addI(pc, kk)) : m.addI(m.mulI(m.addI(pc, kk), n), m.addI(col0, col));
-                    m.store(m.load(f32, m.gep(f32, b, at)), m.gep(f32, d, m.addI(m.mulI(kk, c(nr)), col)));
                 }));
-            });
+            }
         });
         m.retVoid();
         return fn;
