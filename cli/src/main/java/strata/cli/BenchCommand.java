@@ -1,6 +1,8 @@
 package strata.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,10 +35,20 @@ final class BenchCommand implements Callable<Integer> {
         boolean clean = PEER_VARIABLES.stream().allMatch(v -> System.getenv(v) == null);
         if (!clean && System.getenv(CHILD_MARK) == null) return reExec();
         System.out.println("bench " + what + ": " + threads + " threads; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE "
-                + (System.getenv(CHILD_MARK) != null ? "removed for this run (child JVM)" : "not set"));
+                + (System.getenv(CHILD_MARK) != null ? "removed for this run (child JVM)" : "not set") + "; " + loadAverage());
         return switch (what) {
             case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
         };
+    }
+
+    /** Other busy processes make every figure here meaningless: say how busy the machine was. */
+    private static String loadAverage() {
+        try {
+            String[] l = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return "load average " + l[0] + " (1 min) on " + Runtime.getRuntime().availableProcessors() + " cores";
+        } catch (IOException | RuntimeException e) {
+            return "load average unknown";
+        }
     }
 
     /** Runs this same command in a child JVM whose environment lacks the peer's variables. */
