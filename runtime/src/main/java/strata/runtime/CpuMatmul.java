@@ -26,7 +26,7 @@ public final class CpuMatmul implements AutoCloseable {
     private final Jit jit;
     private final MethodHandle packA, compute;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment args = arena.allocate(ADDRESS, 5), sizes = arena.allocate(JAVA_LONG, 4);
+    private final MemorySegment args = arena.allocate(ADDRESS, 5), sizes = arena.allocate(JAVA_LONG, 5);
     private Arena packedAArena = Arena.ofShared(), workspaceArena = Arena.ofShared();
     private MemorySegment packedA = MemorySegment.NULL, workspace = MemorySegment.NULL;
 
@@ -85,6 +85,7 @@ public final class CpuMatmul implements AutoCloseable {
         sizes.setAtIndex(JAVA_LONG, 1, n);
         sizes.setAtIndex(JAVA_LONG, 2, k);
         sizes.setAtIndex(JAVA_LONG, 3, slots);
+        sizes.setAtIndex(JAVA_LONG, 4, blocking.slotsAlongN(n, slots));
         pool.run(packA, args, sizes, blocking.aPanels(rows));
         pool.run(compute, args, sizes, slots);
     }

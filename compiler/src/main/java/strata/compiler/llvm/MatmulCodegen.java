@@ -13,13 +13,14 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * Multiplication", TOMS 2008): operands packed into panels, a register-blocked micro-kernel.
  *
  * <p>Two entries, both with the uniform signature {@code void f(ptr buffers, ptr sizes, i64 lo,
- * i64 hi)}, buffers = [A, B, C, packedA, workspace], sizes = [M, N, K, S]:
+ * i64 hi)}, buffers = [A, B, C, packedA, workspace], sizes = [M, N, K, S, SN]:
  * <ol>
  *   <li>{@code <name>_pack_a} packs A into MR-row panels, over A panels [lo, hi) (all of K, zero
  *       rows past M). Panel i holds {@code A[i*MR + r][k]} at {@code i*MR*K + k*MR + r}.</li>
- *   <li>{@code <name>} computes C, over slots [lo, hi) of S: slot s owns the NR-column panels
- *       [s*np/S, (s+1)*np/S) of C and the workspace slice {@link Blocking#workspaceFloats()}
- *       at s, where it packs its KC x NC blocks of B.</li>
+ *   <li>{@code <name>} computes C, over slots [lo, hi) of S. The slots form a grid of S/SN
+ *       row groups by SN column groups ({@link Blocking#slotsAlongN}); slot s owns its share of
+ *       the NR-column panels and MR-row panels of C, and the workspace slice
+ *       {@link Blocking#workspaceFloats()} at s, where it packs its KC x NC blocks of B.</li>
  * </ol>
  * Call the first, wait, then the second (a pool's run returns when every slice is done).
  *
@@ -52,6 +53,12 @@ public final class MatmulCodegen {
         public long packedAFloats(long m, long k) { return ceilDiv(m, mr) * mr * k; }
 
         public long aPanels(long m) { return ceilDiv(m, mr); }
+
+        /**
+         * How many of {@code slots} split C's columns (the rest split its rows): all of them
+         * when there are enough column panels, so that each B element is packed once; else 1.
+         */
+        public long slotsAlongN(long n, long slots) { return ceilDiv(n, nr) >= slots ? slots : 1; }
     }
 
     private final IrModule m;
@@ -232,12 +239,15 @@ public final class MatmulCodegen {
         int mr = bl.mr(), nr = bl.nr(), kcMax = bl.kc(), ncPanels = bl.nc() / nr;
         LLVMValueRef fn = m.function(name, m.voidType(), m.ptr(), m.ptr(), i64, i64);
         LLVMValueRef b = arg(fn, 0, 1, m.ptr()), cm = arg(fn, 0, 2, m.ptr()), ap = arg(fn, 0, 3, m.ptr()), ws = arg(fn, 0, 4, m.ptr());
-        LLVMValueRef rows = arg(fn, 1, 0, i64), n = arg(fn, 1, 1, i64), k = arg(fn, 1, 2, i64), slots = arg(fn, 1, 3, i64);
+        LLVMValueRef rows = arg(fn, 1, 0, i64), n = arg(fn, 1, 1, i64), k = arg(fn, 1, 2, i64), slots = arg(fn, 1, 3, i64),
+                alongN = arg(fn, 1, 4, i64), alongM = m.sdiv(slots, alongN);
         LLVMValueRef np = m.sdiv(m.addI(n, c(nr - 1)), c(nr)), mp = m.sdiv(m.addI(rows, c(mr - 1)), c(mr));
         LLVMValueRef kBlocks = m.sdiv(m.addI(k, c(kcMax - 1)), c(kcMax));
         LLVMTypeRef kernelType = LLVMGlobalGetValueType(kernel), packType = LLVMGlobalGetValueType(packB);
         m.loop(fn, m.param(fn, 2), m.param(fn, 3), s -> {
-            LLVMValueRef j0 = m.sdiv(m.mulI(s, np), slots), j1 = m.sdiv(m.mulI(m.addI(s, c(1)), np), slots);
+            LLVMValueRef sn = m.srem(s, alongN), sm = m.sdiv(s, alongN);
+            LLVMValueRef j0 = m.sdiv(m.mulI(sn, np), alongN), j1 = m.sdiv(m.mulI(m.addI(sn, c(1)), np), alongN);
+            LLVMValueRef i0 = m.sdiv(m.mulI(sm, mp), alongM), i1 = m.sdiv(m.mulI(m.addI(sm, c(1)), mp), alongM);
             LLVMValueRef bp = m.gep(f32, ws, m.mulI(s, c(bl.workspaceFloats())));
             LLVMValueRef blocks = m.sdiv(m.addI(m.subI(j1, j0), c(ncPanels - 1)), c(ncPanels));
             m.loop(fn, c(0), blocks, jb -> {
@@ -248,7 +258,7 @@ public final class MatmulCodegen {
                     LLVMValueRef kc = m.minI(c(kcMax), m.subI(k, pc));
                     m.call(packB, packType, b, bp, n, k, jc, jn, pc, kc);
                     LLVMValueRef first = m.icmp(LLVMIntEQ, pb, c(0));
-                    m.loop(fn, c(0), mp, ip -> {
+                    m.loop(fn, i0, i1, ip -> {
                         LLVMValueRef row0 = m.mulI(ip, c(mr));
                         LLVMValueRef aPanel = m.gep(f32, ap, m.addI(m.mulI(row0, k), m.mulI(pc, c(mr))));
                         LLVMValueRef mrEff = m.minI(c(mr), m.subI(rows, row0));
