@@ -134,7 +134,7 @@ public final class MatmulCodegen {
                     m.ifElse(fn, first, () -> m.store(acc[j], p, 4), () -> m.store(m.fadd(m.load(vec, p, 4), acc[j]), p, 4));
                 }
         }, () -> {
-            LLVMValueRef tile = m.alloca(fn, LLVMArrayType(f32, mr * nr), "tile");
+            LLVMValueRef tile = m.alloca(fn, LLVMArrayType2(f32, (long) mr * nr), "tile");
             for (int r = 0; r < mr; r++)
                 for (int v = 0; v < nv; v++) m.store(acc[r * nv + v], m.gep(f32, tile, c((long) r * nr + (long) v * LANES)), 4);
             m.loop(fn, c(0), mrEff, r -> m.loop(fn, c(0), nrEff, col -> {
