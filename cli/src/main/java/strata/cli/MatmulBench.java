@@ -2,6 +2,7 @@ package strata.cli;
 
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -30,15 +31,36 @@ final class MatmulBench {
     }
 
     int run(List<String> cases, PrintStream out) {
+        List<long[]> shapes = new ArrayList<>();
+        for (String c : cases) {
+            long[] s = parse(c);
+            if (s == null) {
+                System.err.println("strata bench: a case is MxNxK with sizes from 1 to 2^31-1, got `" + c + "`");
+                return 1;
+            }
+            shapes.add(s);
+        }
         openblas_nolapack.blas_set_num_threads(threads);
         try (KernelPool pool = new KernelPool(threads); CpuMatmul ours = CpuMatmul.compile(transposeB)) {
-            for (String c : cases) {
-                long[] s = Arrays.stream(c.split("x")).mapToLong(Long::parseLong).toArray();
-                if (s.length != 3) throw new IllegalArgumentException("a case is MxNxK, got " + c);
-                measure(pool, ours, s[0], s[1], s[2], out);
-            }
+            for (long[] s : shapes) measure(pool, ours, s[0], s[1], s[2], out);
         }
         return 0;
+    }
+
+    /** M, N and K of "MxNxK", or null; OpenBLAS takes int sizes. */
+    private static long[] parse(String c) {
+        String[] parts = c.split("x");
+        if (parts.length != 3) return null;
+        long[] s = new long[3];
+        for (int i = 0; i < 3; i++) {
+            try {
+                s[i] = Long.parseLong(parts[i].trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (s[i] < 1 || s[i] > Integer.MAX_VALUE) return null;
+        }
+        return s;
     }
 
     private void measure(KernelPool pool, CpuMatmul ours, long m, long n, long k, PrintStream out) {
