@@ -3,6 +3,7 @@ package strata.compiler.llvm;
 import static org.bytedeco.llvm.global.LLVM.*;
 
 import java.util.Arrays;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -111,6 +112,59 @@ public final class IrModule {
         at(exit);
     }
 
+    /**
+     * {@code for (i = lo; i < hi; i++) vals = body(i, vals)} with loop-carried values (phis), so
+     * that accumulators stay in registers; returns the values after the loop ({@code init} when
+     * it runs zero times).
+     */
+    public LLVMValueRef[] loop(LLVMValueRef fn, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef[] init,
+                               BiFunction<LLVMValueRef, LLVMValueRef[], LLVMValueRef[]> body) {
+        LLVMBasicBlockRef pre = current();
+        LLVMBasicBlockRef bodyBb = block(fn, "body"), exit = block(fn, "exit");
+        condBr(icmp(LLVMIntSLT, lo, hi), bodyBb, exit);
+        at(bodyBb);
+        LLVMValueRef i = LLVMBuildPhi(b, LLVMTypeOf(lo), "i");
+        LLVMValueRef[] cur = new LLVMValueRef[init.length];
+        for (int j = 0; j < init.length; j++) cur[j] = LLVMBuildPhi(b, LLVMTypeOf(init[j]), "carried");
+        LLVMValueRef[] next = body.apply(i, cur);
+        if (next.length != init.length) throw new LlvmException("loop body returned " + next.length + " values for " + init.length);
+        LLVMValueRef inext = LLVMBuildNSWAdd(b, i, LLVMConstInt(LLVMTypeOf(lo), 1, 0), "i.next");
+        LLVMBasicBlockRef latch = current();
+        condBr(icmp(LLVMIntSLT, inext, hi), bodyBb, exit);
+        LLVMAddIncoming(i, array(lo, inext), array(pre, latch), 2);
+        for (int j = 0; j < init.length; j++) LLVMAddIncoming(cur[j], array(init[j], next[j]), array(pre, latch), 2);
+        at(exit);
+        LLVMValueRef[] out = new LLVMValueRef[init.length];
+        for (int j = 0; j < init.length; j++) {
+            out[j] = LLVMBuildPhi(b, LLVMTypeOf(init[j]), "after");
+            LLVMAddIncoming(out[j], array(init[j], next[j]), array(pre, latch), 2);
+        }
+        return out;
+    }
+
+    /** {@code if (c) then()}; the builder continues after the join. */
+    public void ifThen(LLVMValueRef fn, LLVMValueRef c, Runnable then) {
+        LLVMBasicBlockRef t = block(fn, "then"), join = block(fn, "join");
+        condBr(c, t, join);
+        at(t);
+        then.run();
+        br(join);
+        at(join);
+    }
+
+    /** {@code if (c) then() else otherwise()}; the builder continues after the join. */
+    public void ifElse(LLVMValueRef fn, LLVMValueRef c, Runnable then, Runnable otherwise) {
+        LLVMBasicBlockRef t = block(fn, "then"), f = block(fn, "else"), join = block(fn, "join");
+        condBr(c, t, f);
+        at(t);
+        then.run();
+        br(join);
+        at(f);
+        otherwise.run();
+        br(join);
+        at(join);
+    }
+
     // ---------------------------------------------------------------- values
 
     public LLVMValueRef constI64(long v) { return LLVMConstInt(i64(), v, 1); }
@@ -124,6 +178,33 @@ public final class IrModule {
     public LLVMValueRef load(LLVMTypeRef t, LLVMValueRef p) { return LLVMBuildLoad2(b, t, p, "v"); }
 
     public void store(LLVMValueRef v, LLVMValueRef p) { LLVMBuildStore(b, v, p); }
+
+    /** A load that promises {@code align} bytes of alignment (vectors from packed buffers). */
+    public LLVMValueRef load(LLVMTypeRef t, LLVMValueRef p, int align) {
+        LLVMValueRef v = LLVMBuildLoad2(b, t, p, "v");
+        LLVMSetAlignment(v, align);
+        return v;
+    }
+
+    public void store(LLVMValueRef v, LLVMValueRef p, int align) { LLVMSetAlignment(LLVMBuildStore(b, v, p), align); }
+
+    public LLVMValueRef minI(LLVMValueRef x, LLVMValueRef y) { return select(icmp(LLVMIntSLT, x, y), x, y); }
+
+    /** A vector of {@code n} copies of the scalar {@code x} (insertelement + zero-mask shuffle). */
+    public LLVMValueRef splat(LLVMValueRef x, int n) {
+        LLVMTypeRef vt = vector(LLVMTypeOf(x), n);
+        LLVMValueRef one = LLVMBuildInsertElement(b, LLVMGetPoison(vt), x, LLVMConstInt(i32(), 0, 0), "ins");
+        return LLVMBuildShuffleVector(b, one, LLVMGetPoison(vt), LLVMConstNull(vector(i32(), n)), "splat");
+    }
+
+    public LLVMValueRef zero(LLVMTypeRef t) { return LLVMConstNull(t); }
+
+    /** A vector of the given scalars, built with insertelement. */
+    public LLVMValueRef vectorOf(LLVMValueRef... xs) {
+        LLVMValueRef v = LLVMGetPoison(vector(LLVMTypeOf(xs[0]), xs.length));
+        for (int i = 0; i < xs.length; i++) v = LLVMBuildInsertElement(b, v, xs[i], LLVMConstInt(i32(), i, 0), "ins");
+        return v;
+    }
 
     public LLVMValueRef icmp(int pred, LLVMValueRef x, LLVMValueRef y) { return LLVMBuildICmp(b, pred, x, y, "c"); }
 

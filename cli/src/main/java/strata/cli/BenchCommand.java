@@ -1,0 +1,68 @@
+package strata.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code strata bench matmul}: runs the acceptance cases against a peer and prints, per case,
+ * our time and throughput, the peer's, and {@code ratio_vs_<peer>: X} (peer time / our time).
+ *
+ * <p>The machine sets OPENBLAS_CORETYPE=Haswell, which makes OpenBLAS pick its AVX2 kernel at
+ * about half speed; the bench therefore re-runs itself in a child JVM without OPENBLAS_CORETYPE
+ * and OPENBLAS_L2_SIZE, so that the peer is measured at its best. Nothing else is changed.
+ */
+@Command(name = "bench", description = "Measure kernels against a peer (matmul: OpenBLAS sgemm).")
+final class BenchCommand implements Callable<Integer> {
+    static final String CHILD_MARK = "STRATA_BENCH_CHILD";
+    private static final List<String> PEER_VARIABLES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
+
+    enum What { matmul }
+
+    @Parameters(index = "0", paramLabel = "WHAT", description = "what to measure: ${COMPLETION-CANDIDATES}") What what;
+    @Option(names = "--threads", description = "threads for ours and the peer (default: ${DEFAULT-VALUE})") int threads = 2;
+    @Option(names = "--case", paramLabel = "MxNxK", description = "a shape instead of the acceptance cases (repeatable)") List<String> cases = new ArrayList<>();
+    @Option(names = "--transpose-b", description = "B is given as [N, K] (x @ W^T)") boolean transposeB;
+    @Option(names = "--seconds", description = "measuring time per case and side (default: ${DEFAULT-VALUE})") double seconds = 1.0;
+
+    @Override public Integer call() throws IOException, InterruptedException {
+        boolean clean = PEER_VARIABLES.stream().allMatch(v -> System.getenv(v) == null);
+        if (!clean && System.getenv(CHILD_MARK) == null) return reExec();
+        System.out.println("bench " + what + ": " + threads + " threads; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE "
+                + (System.getenv(CHILD_MARK) != null ? "removed for this run (child JVM)" : "not set") + "; " + loadAverage());
+        return switch (what) {
+            case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
+        };
+    }
+
+    /** Other busy processes make every figure here meaningless: say how busy the machine was. */
+    private static String loadAverage() {
+        try {
+            String[] l = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return "load average " + l[0] + " (1 min) on " + Runtime.getRuntime().availableProcessors() + " cores";
+        } catch (IOException | RuntimeException e) {
+            return "load average unknown";
+        }
+    }
+
+    /** Runs this same command in a child JVM whose environment lacks the peer's variables. */
+    private int reExec() throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "bench", what.name(), "--threads", Integer.toString(threads), "--seconds", Double.toString(seconds)));
+        if (transposeB) cmd.add("--transpose-b");
+        for (String c : cases) cmd.addAll(List.of("--case", c));
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        PEER_VARIABLES.forEach(pb.environment()::remove);
+        pb.environment().put(CHILD_MARK, "1");
+        System.out.println("bench: re-running in a child JVM without " + String.join(" and ", PEER_VARIABLES) + " (the peer's kernel choice)");
+        System.out.flush();
+        return pb.start().waitFor();
+    }
+}

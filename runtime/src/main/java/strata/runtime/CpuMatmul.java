@@ -1,0 +1,105 @@
+package strata.runtime;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import strata.compiler.llvm.IrModule;
+import strata.compiler.llvm.Jit;
+import strata.compiler.llvm.MatmulCodegen;
+import strata.compiler.llvm.MatmulCodegen.Blocking;
+
+/**
+ * An f32 matmul {@code C = A @ B} (or {@code A @ B^T}) JIT-compiled for this CPU by
+ * {@link MatmulCodegen}, run on a {@link KernelPool}: first A is packed (split over its panels),
+ * then each thread computes its share of C's columns with its own packed B block. Owns its
+ * packing buffers, so one instance runs one matmul at a time.
+ */
+public final class CpuMatmul implements AutoCloseable {
+    private static final String NAME = "matmul";
+    private final boolean transposeB;
+    private final Blocking blocking;
+    private final Jit jit;
+    private final MethodHandle packA, compute;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment args = arena.allocate(ADDRESS, 5), sizes = arena.allocate(JAVA_LONG, 5);
+    private Arena packedAArena = Arena.ofShared(), workspaceArena = Arena.ofShared();
+    private MemorySegment packedA = MemorySegment.NULL, workspace = MemorySegment.NULL;
+
+    private CpuMatmul(boolean transposeB, Blocking blocking, Jit jit, MethodHandle packA, MethodHandle compute) {
+        this.transposeB = transposeB;
+        this.blocking = blocking;
+        this.jit = jit;
+        this.packA = packA;
+        this.compute = compute;
+    }
+
+    public static CpuMatmul compile(boolean transposeB) { return compile(transposeB, Blocking.forThisCpu()); }
+
+    public static CpuMatmul compile(boolean transposeB, Blocking blocking) {
+        IrModule m = new IrModule(NAME);
+        MatmulCodegen.emit(m, NAME, transposeB, blocking);
+        m.optimize();
+        Jit jit = new Jit();
+        jit.add(m);
+        FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
+        Linker l = Linker.nativeLinker();
+        return new CpuMatmul(transposeB, blocking, jit,
+                l.downcallHandle(jit.lookup(NAME + "_pack_a"), entry), l.downcallHandle(jit.lookup(NAME), entry));
+    }
+
+    public boolean transposeB() { return transposeB; }
+
+    /**
+     * C[M,N] = A[M,K] @ B, B being [K,N], or [N,K] when transposed; all row-major f32 in native
+     * memory. Refuses segments smaller than their shapes before any native code runs.
+     */
+    public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, long rows, long n, long k) {
+        if (rows < 1 || n < 1 || k < 1) throw new IllegalArgumentException("matmul sizes must be >= 1, got M=" + rows + " N=" + n + " K=" + k);
+        need("A", a, rows * k, "[" + rows + ", " + k + "]");
+        need("B", b, k * n, transposeB ? "[" + n + ", " + k + "]" : "[" + k + ", " + n + "]");
+        need("C", c, rows * n, "[" + rows + ", " + n + "]");
+        int slots = pool.threads();
+        long aBytes = blocking.packedAFloats(rows, k) * Float.BYTES, wBytes = blocking.workspaceFloats() * slots * Float.BYTES;
+        if (packedA.byteSize() < aBytes) {
+            packedAArena.close();
+            packedAArena = Arena.ofShared();
+            packedA = packedAArena.allocate(aBytes, 64);
+        }
+        if (workspace.byteSize() < wBytes) {
+            workspaceArena.close();
+            workspaceArena = Arena.ofShared();
+            // 64-byte alignment: the kernel loads packed B with aligned zmm loads
+            workspace = workspaceArena.allocate(wBytes, 64);
+        }
+        args.setAtIndex(ADDRESS, 0, a);
+        args.setAtIndex(ADDRESS, 1, b);
+        args.setAtIndex(ADDRESS, 2, c);
+        args.setAtIndex(ADDRESS, 3, packedA);
+        args.setAtIndex(ADDRESS, 4, workspace);
+        sizes.setAtIndex(JAVA_LONG, 0, rows);
+        sizes.setAtIndex(JAVA_LONG, 1, n);
+        sizes.setAtIndex(JAVA_LONG, 2, k);
+        sizes.setAtIndex(JAVA_LONG, 3, slots);
+        sizes.setAtIndex(JAVA_LONG, 4, blocking.slotsAlongN(n, slots));
+        pool.run(packA, args, sizes, blocking.aPanels(rows));
+        pool.run(compute, args, sizes, slots);
+    }
+
+    private static void need(String what, MemorySegment s, long floats, String shape) {
+        if (s.byteSize() < floats * Float.BYTES)
+            throw new IllegalArgumentException("matmul operand " + what + " should hold f32" + shape + " (" + floats * Float.BYTES
+                    + " bytes) but has " + s.byteSize() + " bytes");
+    }
+
+    @Override public void close() {
+        jit.close();
+        arena.close();
+        packedAArena.close();
+        workspaceArena.close();
+    }
+}

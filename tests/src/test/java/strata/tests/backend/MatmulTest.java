@@ -1,0 +1,117 @@
+package strata.tests.backend;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import strata.compiler.llvm.IrModule;
+import strata.compiler.llvm.MatmulCodegen;
+import strata.runtime.CpuMatmul;
+import strata.runtime.KernelPool;
+
+/** The packed, register-blocked matmul equals a double-precision Java matmul on odd shapes. */
+class MatmulTest {
+    private static final KernelPool POOL = new KernelPool(2);
+    private static CpuMatmul plain, transposed, smallBlocks;
+
+    @BeforeAll
+    static void compile() {
+        plain = CpuMatmul.compile(false);
+        transposed = CpuMatmul.compile(true);
+        // tiny KC and NC so that small shapes cross every block edge (several K slices, NC blocks)
+        smallBlocks = CpuMatmul.compile(false, new MatmulCodegen.Blocking(5, 32, 7, 64));
+    }
+
+    @AfterAll
+    static void close() {
+        plain.close();
+        transposed.close();
+        smallBlocks.close();
+        POOL.close();
+    }
+
+    /** Checks one random product; elements within 1e-5 * (sum of |a*b| over k) + 1e-30 of exact. */
+    private static void check(CpuMatmul mm, int rows, int n, int k, long seed) {
+        Random r = new Random(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(JAVA_FLOAT, (long) rows * k), b = arena.allocate(JAVA_FLOAT, (long) k * n),
+                    c = arena.allocate(JAVA_FLOAT, (long) rows * n);
+            float[] av = new float[rows * k], bv = new float[k * n];
+            for (int i = 0; i < av.length; i++) a.setAtIndex(JAVA_FLOAT, i, av[i] = (float) r.nextGaussian());
+            for (int i = 0; i < bv.length; i++) b.setAtIndex(JAVA_FLOAT, i, bv[i] = (float) r.nextGaussian());
+            for (long i = 0; i < (long) rows * n; i++) c.setAtIndex(JAVA_FLOAT, i, Float.NaN); // C is overwritten, never read
+            mm.run(POOL, a, b, c, rows, n, k);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < n; j++) {
+                    double sum = 0, mag = 0;
+                    for (int p = 0; p < k; p++) {
+                        double x = (double) av[i * k + p] * (mm.transposeB() ? bv[j * k + p] : bv[p * n + j]);
+                        sum += x;
+                        mag += Math.abs(x);
+                    }
+                    float got = c.getAtIndex(JAVA_FLOAT, (long) i * n + j);
+                    if (!(Math.abs(got - sum) <= 1e-5 * mag + 1e-30))
+                        throw new AssertionError("M=" + rows + " N=" + n + " K=" + k + (mm.transposeB() ? " (B^T)" : "")
+                                + ": C[" + i + "][" + j + "] = " + got + ", expected " + sum);
+                }
+        }
+    }
+
+    @Test
+    void packedMatmulMatchesDoubleReferenceOnOddShapes() {
+        qt().withExamples(40).forAll(integers().between(1, 300), integers().between(1, 300), integers().between(1, 300))
+                .checkAssert((rows, n, k) -> check(plain, rows, n, k, rows * 1_000_003L + n * 1009L + k));
+    }
+
+    @Test
+    void transposedBMatchesDoubleReferenceOnOddShapes() {
+        qt().withExamples(40).forAll(integers().between(1, 300), integers().between(1, 300), integers().between(1, 300))
+                .checkAssert((rows, n, k) -> check(transposed, rows, n, k, rows * 7L + n * 131L + k * 8191L));
+    }
+
+    @Test
+    void everyBlockEdgeIsHandled() {
+        for (int[] s : new int[][] {{1, 1, 1}, {5, 32, 7}, {6, 33, 8}, {11, 65, 15}, {4, 129, 22}, {17, 200, 50}})
+            check(smallBlocks, s[0], s[1], s[2], s[0] + s[1] + s[2]);
+    }
+
+    @Test
+    void undersizedBuffersAreRefusedBeforeNativeCode() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(JAVA_FLOAT, 6), b = arena.allocate(JAVA_FLOAT, 6), c = arena.allocate(JAVA_FLOAT, 3);
+            var e = assertThrows(IllegalArgumentException.class, () -> plain.run(POOL, a, b, c, 2, 2, 3));
+            assertTrue(e.getMessage().contains("C should hold f32[2, 2]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void microKernelLoopIsZmmFmasWithoutSpills() {
+        MatmulCodegen.Blocking bl = MatmulCodegen.Blocking.forThisCpu();
+        IrModule m = new IrModule("mm_asm");
+        MatmulCodegen.emit(m, "mm", false, bl);
+        m.optimize();
+        // the basic block with the most FMAs is the k loop: all MR x NR/16 accumulators
+        // updated by register-to-register zmm FMAs, with no stack traffic (no spills)
+        String hottest = "";
+        for (String block : m.assembly().split("\\n(?=\\.LBB|\\w+:)"))
+            if (count(block, "vfmadd231ps") > count(hottest, "vfmadd231ps")) hottest = block;
+        // up to the loop's back edge (what follows it, unlabelled, is the loop exit)
+        java.util.regex.Matcher backEdge = java.util.regex.Pattern.compile("\\n\\s*j[a-z]+\\s[^\\n]*").matcher(hottest);
+        if (backEdge.find()) hottest = hottest.substring(0, backEdge.end());
+        assertEquals(bl.mr() * bl.nr() / 16, count(hottest, "vfmadd231ps"), hottest);
+        for (String line : hottest.split("\n"))
+            if (line.contains("vfmadd231ps")) assertTrue(line.trim().matches("vfmadd231ps\\s.*%zmm\\d+"), "an FMA into a zmm register: " + line);
+        assertTrue(!hottest.contains("rsp"), "spills in the micro-kernel loop:\n" + hottest);
+    }
+
+    private static int count(String s, String what) { return s.split(java.util.regex.Pattern.quote(what), -1).length - 1; }
+}
