@@ -104,7 +104,7 @@ public final class Generators {
      */
     public static Gen<Mask.At> instances(Mask m, Gen<Sizes> sizes, Map<String, BiFunction<Integer, Integer, Gen<RefTensor>>> data) {
         for (String n : data.keySet())
-            if (!m.data().containsKey(n)) throw new IllegalArgumentException("mask " + m.name() + " reads no data `" + n + "`; it reads " + m.data().keySet());
+            if (!m.data().containsKey(n)) throw new IllegalArgumentException("mask `" + m.name() + "` reads no data `" + n + "`; it reads " + m.data().keySet());
         Gen<Mask.At> g = rs -> {
             Sizes s = sizes.generate(rs);
             Map<String, RefTensor> given = new LinkedHashMap<>();

@@ -38,14 +38,14 @@ public record Mask(String name, Region region, long heads, boolean selfAttention
         for (var e : data.entrySet()) {
             RefTensor x = given.get(e.getKey());
             if (x == null)
-                throw new IllegalArgumentException("mask " + name + " reads `" + e.getKey() + ": " + e.getValue().type()
+                throw new IllegalArgumentException("mask `" + name + "` reads `" + e.getKey() + ": " + e.getValue().type()
                         + "`; give it, e.g. mask.at(T, Map.of(\"" + e.getKey() + "\", MaskInputs.lengths(...))), or draw it with Generators.instances");
-            if (batch >= 0 && x.dim(0) != batch) throw new IllegalArgumentException("the data of mask " + name + " disagree on B: " + given);
+            if (batch >= 0 && x.dim(0) != batch) throw new IllegalArgumentException("the data of mask `" + name + "` disagree on B: " + given);
             batch = x.dim(0);
             tensors.put(e.getValue(), x);
         }
         for (String k : given.keySet())
-            if (!data.containsKey(k)) throw new IllegalArgumentException("mask " + name + " reads no data `" + k + "`; it reads " + data.keySet());
+            if (!data.containsKey(k)) throw new IllegalArgumentException("mask `" + name + "` reads no data `" + k + "`; it reads " + data.keySet());
         return new At(this, t, Math.max(batch, 1), new MaskData.Given(tensors));
     }
 

@@ -29,8 +29,8 @@ public final class MaskAssertions {
         Causality.Verdict v = Causality.check(m.region(), m.heads());
         if (v.causal()) return;
         Cell c = v.counterexample();
-        if (c == null) fail("mask " + m.name() + " is not proved causal: " + v.reason());
-        fail("mask " + m.name() + " is not causal: query " + c.q() + " sees the later key " + c.k() + " " + where(m, c));
+        if (c == null) fail("mask " + named(m) + " is not proved causal: " + v.reason());
+        fail("mask " + named(m) + " is not causal: query " + c.q() + " sees the later key " + c.k() + " " + where(m, c));
     }
 
     /** No query of this instance sees a later key. */
@@ -40,7 +40,7 @@ public final class MaskAssertions {
             for (long h = 0; h < a.mask().heads(); h++)
                 for (long q = 0; q < a.t(); q++)
                     for (long k = q + 1; k < a.t(); k++)
-                        if (e.visible(b, h, q, k)) fail("mask " + a.mask().name() + " is not causal: query " + q + " sees the later key " + k + cellAt(a, b, h));
+                        if (e.visible(b, h, q, k)) fail("mask " + named(a.mask()) + " is not causal: query " + q + " sees the later key " + k + cellAt(a, b, h));
     }
 
     /**
@@ -51,8 +51,8 @@ public final class MaskAssertions {
         if (ts.length == 0) {
             EmptyRows.Verdict v = EmptyRows.check(m.region(), m.selfAttention(), m.heads());
             if (v.proven()) return;
-            if (!v.canBeEmpty()) fail("mask " + m.name() + " is not proved free of empty rows: " + v.reason());
-            fail("mask " + m.name() + " can leave a query with no visible key: query " + v.row().q() + " sees no key " + where(m, v.row()));
+            if (!v.canBeEmpty()) fail("mask " + named(m) + " is not proved free of empty rows: " + v.reason());
+            fail("mask " + named(m) + " can leave a query with no visible key: query " + v.row().q() + " sees no key " + where(m, v.row()));
         }
         for (long t : ts) for (Mask.At a : m.everyDataAt(t)) assertNoEmptyRows(a);
     }
@@ -62,7 +62,7 @@ public final class MaskAssertions {
         for (long b = 0; b < a.batch(); b++)
             for (long h = 0; h < a.mask().heads(); h++) {
                 List<Long> rows = EmptyRows.rows(a.mask().region(), a.data(), b, h, a.t(), a.t());
-                if (!rows.isEmpty()) fail("mask " + a.mask().name() + " leaves query " + rows.getFirst() + " with no visible key" + cellAt(a, b, h)
+                if (!rows.isEmpty()) fail("mask " + named(a.mask()) + " leaves query " + rows.getFirst() + " with no visible key" + cellAt(a, b, h)
                         + (rows.size() > 1 ? " (empty rows: " + rows + ")" : ""));
             }
     }
@@ -82,7 +82,7 @@ public final class MaskAssertions {
                         TileKind kind = map[(int) (q / tile)][(int) (k / tile)];
                         boolean vis = e.visible(b, h, q, k);
                         if (kind == TileKind.FULL && !vis || kind == TileKind.EMPTY && vis)
-                            fail("mask " + a.mask().name() + ": tile (" + q / tile + ", " + k / tile + ") of " + tile + " x " + tile + " is " + kind
+                            fail("mask " + named(a.mask()) + ": tile (" + q / tile + ", " + k / tile + ") of " + tile + " x " + tile + " is " + kind
                                     + " but (q = " + q + ", k = " + k + ") is " + (vis ? "visible" : "hidden") + cellAt(a, b, h));
                     }
             }
@@ -94,7 +94,7 @@ public final class MaskAssertions {
      */
     public static void assertEquivalent(Mask a, Mask b, long t) {
         if (!a.data().keySet().containsAll(b.data().keySet()))
-            throw new IllegalArgumentException("mask " + b.name() + " reads " + b.data().keySet() + ", not all read by " + a.name() + " " + a.data().keySet());
+            throw new IllegalArgumentException("mask " + named(b) + " reads " + b.data().keySet() + ", not all read by " + named(a) + " " + a.data().keySet());
         for (Mask.At x : a.everyDataAt(t)) {
             Map<String, RefTensor> byName = new LinkedHashMap<>();
             a.data().forEach((n, v) -> { if (b.data().containsKey(n)) byName.put(n, x.data().of(v)); });
@@ -111,9 +111,9 @@ public final class MaskAssertions {
         if (c.isEmpty()) return;
         Cell x = c.get();
         boolean va = a.visible(x.b(), x.h(), x.q(), x.k());
-        fail("masks " + a.mask().name() + " and " + b.mask().name() + " differ at " + x.at() + ": " + a.mask().name() + " "
-                + (va ? "shows" : "hides") + " it, " + b.mask().name() + " " + (va ? "hides" : "shows") + " it" + cellAt(a.mask().readsData() ? a : b, x.b(), x.h())
-                + (!a.mask().readsData() || !b.mask().readsData() || b.data().equals(a.data()) ? "" : "; " + b.mask().name() + " read " + b.describeData()));
+        fail("masks " + named(a.mask()) + " and " + named(b.mask()) + " differ at " + x.at() + ": " + named(a.mask()) + " "
+                + (va ? "shows" : "hides") + " it, " + named(b.mask()) + " " + (va ? "hides" : "shows") + " it" + cellAt(a.mask().readsData() ? a : b, x.b(), x.h())
+                + (!a.mask().readsData() || !b.mask().readsData() || b.data().equals(a.data()) ? "" : "; " + named(b.mask()) + " read " + b.describeData()));
     }
 
     private static String where(Mask m, Cell c) {
@@ -125,4 +125,6 @@ public final class MaskAssertions {
         return " (T = " + a.t() + (a.batch() > 1 ? ", sample " + b : "") + (a.mask().heads() > 1 ? ", head " + h : "")
                 + (a.data().tensors().isEmpty() ? "" : ", " + a.describeData()) + ")";
     }
+
+    private static String named(Mask m) { return "`" + m.name() + "`"; }
 }

@@ -47,6 +47,13 @@ class SlidingWindowWithSinksTest {
     @Test void sinksWithoutCausalityAreCaught() {
         Mask leaky = Masks.define(MINE, "(causal and near(4)) or first(2)");
         AssertionError e = assertThrows(AssertionError.class, () -> assertCausal(leaky));
-        assertEquals("mask (causal and near(4)) or first(2) is not causal: query 0 sees the later key 1 (T = 2)", e.getMessage());
+        assertEquals("mask `(causal and near(4)) or first(2)` is not causal: query 0 sees the later key 1 (T = 2)", e.getMessage());
+    }
+
+    @Test void anOffByOneWindowIsCaughtWithTheCell() {
+        Mask offByOne = Masks.define(MINE, "causal and (near(3) or first(2))");
+        AssertionError e = assertThrows(AssertionError.class, () -> assertEquivalent(mask, offByOne, 16));
+        assertEquals("masks `window_sinks(4, sinks = 2)` and `causal and (near(3) or first(2))` differ at (q = 5, k = 2): "
+                + "`window_sinks(4, sinks = 2)` shows it, `causal and (near(3) or first(2))` hides it (T = 16)", e.getMessage());
     }
 }

@@ -67,7 +67,7 @@ class MaskLibraryTest {
                 });
         assertEquivalent(prefix, glm, 6);  // every prefix in [0, 6]
         AssertionError err = assertThrows(AssertionError.class, () -> assertEquivalent(causal, Masks.of("bidirectional"), 9));
-        assertEquals("masks causal and bidirectional differ at (q = 0, k = 1): causal hides it, bidirectional shows it (T = 9)", err.getMessage());
+        assertEquals("masks `causal` and `bidirectional` differ at (q = 0, k = 1): `causal` hides it, `bidirectional` shows it (T = 9)", err.getMessage());
     }
 
     @Test void xlnetQueryStreamNeverSeesItsOwnContentAndGlmPartANeverSeesPartB() {
@@ -97,7 +97,7 @@ class MaskLibraryTest {
         assertTrue(e.getMessage().contains("empty.strata:7:38: error: mask `padding` can leave a query with no visible key: with T = 1 and len = [0], query 0 sees no key"), e.getMessage());
         assertTrue(e.getMessage().contains("empty = zeros"));
         AssertionError err = assertThrows(AssertionError.class, () -> assertNoEmptyRows(Masks.of("padding(len)")));
-        assertEquals("mask padding(len) can leave a query with no visible key: query 0 sees no key (T = 1, len = [0])", err.getMessage());
+        assertEquals("mask `padding(len)` can leave a query with no visible key: query 0 sees no key (T = 1, len = [0])", err.getMessage());
         assertNoEmptyRows(Masks.of("sliding(5, sinks = 2)"));
         Mask padded = Masks.of("causal and padding(len)");
         assertThrows(AssertionError.class, () -> assertNoEmptyRows(padded, 1, 2, 3));  // a length of 0 empties every row
