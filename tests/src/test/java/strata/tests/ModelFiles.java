@@ -2,12 +2,9 @@ package strata.tests;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import strata.compiler.front.Elaborator;
-import strata.compiler.graph.DType;
 import strata.compiler.graph.Graph;
 import strata.compiler.graph.Op;
 import strata.compiler.interp.RefTensor;
@@ -17,6 +14,7 @@ import strata.grammar.Diagnostics;
 import strata.grammar.Program;
 import strata.grammar.ProgramLoader;
 import strata.grammar.SourceFiles;
+import strata.testkit.ModelAssertions;
 
 /** Loads and elaborates the model library and makes random weights and inputs for it, for tests. */
 public final class ModelFiles {
@@ -53,42 +51,17 @@ public final class ModelFiles {
         return new Built(r, d, sb.toString());
     }
 
-    /** Random parameters: normal(0, 0.2) for matrices, 1 +- 0.1 for gains, small values for the rest. */
-    public static Map<String, RefTensor> randomParams(Graph g, long seed) {
-        Random rnd = new Random(seed);
-        Map<String, RefTensor> out = new HashMap<>();
-        for (Op p : g.params()) {
-            long[] shape = p.type().concreteShape(Map.of());
-            int n = (int) p.type().numel().value();
-            double[] v = new double[n];
-            boolean gain = p.strAttr("init", "").equals("ones");
-            for (int i = 0; i < n; i++) v[i] = gain ? 1 + 0.1 * rnd.nextGaussian() : 0.2 * rnd.nextGaussian();
-            out.put(p.strAttr("name", ""), RefTensor.of(p.type().dtype(), shape, v));
-        }
-        return out;
-    }
+    /** Random parameters: normal(0, 0.2) for matrices, 1 +- 0.1 for gains (the testkit's). */
+    public static Map<String, RefTensor> randomParams(Graph g, long seed) { return ModelAssertions.randomParams(g, seed); }
 
     /** Random inputs for given symbol values: integer inputs drawn in [0, bound), floats normal. */
     public static Map<String, RefTensor> randomInputs(Graph g, Map<String, Long> symbols, long intBound, long seed) {
         return randomInputs(g, symbols, in -> new long[] {0, intBound}, seed);
     }
 
-    /** Random inputs: each integer input drawn in the range [lo, hi) that {@code range} gives it, floats normal. */
+    /** Random inputs: each integer input drawn in the range [lo, hi) that {@code range} gives it, floats normal (the testkit's). */
     public static Map<String, RefTensor> randomInputs(Graph g, Map<String, Long> symbols, java.util.function.Function<Op, long[]> range, long seed) {
-        Random rnd = new Random(seed);
-        Map<String, RefTensor> out = new HashMap<>();
-        for (Op in : g.inputs()) {
-            long[] shape = in.type().concreteShape(symbols);
-            int n = 1;
-            for (long s : shape) n *= (int) s;
-            double[] v = new double[n];
-            DType dt = in.type().dtype();
-            long[] r = range.apply(in);
-            for (int i = 0; i < n; i++)
-                v[i] = dt.isInteger() ? rnd.nextLong(r[0], r[1]) : dt == DType.BOOL ? rnd.nextInt(2) : rnd.nextGaussian();
-            out.put(in.strAttr("name", ""), RefTensor.of(dt, shape, v));
-        }
-        return out;
+        return ModelAssertions.randomInputs(g, symbols, range, seed);
     }
 
     public static List<String> modelFiles() {

@@ -2,145 +2,113 @@ package strata.tests.masks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static strata.testkit.MaskAssertions.assertCausal;
+import static strata.testkit.MaskAssertions.assertEquivalent;
+import static strata.testkit.MaskAssertions.assertNoEmptyRows;
+import static strata.testkit.MaskAssertions.assertTilesAgreeWithDense;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
-import strata.compiler.graph.DType;
-import strata.compiler.graph.Op;
-import strata.compiler.graph.OpKind;
-import strata.compiler.graph.Region;
-import strata.compiler.graph.Value;
-import strata.compiler.interp.RefTensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.quicktheories.generators.Generate;
 import strata.compiler.masks.Causality;
-import strata.compiler.masks.DataSearch;
-import strata.compiler.masks.Equivalence;
-import strata.compiler.masks.MaskData;
 import strata.compiler.masks.RegionEval;
-import strata.compiler.masks.TileClassifier;
-import strata.compiler.masks.TileKind;
-import strata.tests.ModelFiles;
+import strata.testkit.Generators;
+import strata.testkit.Mask;
+import strata.testkit.MaskInputs;
+import strata.testkit.Masks;
+import strata.testkit.ModelRejected;
+import strata.testkit.StrataModels;
 
-/** The mask library (models/masks.strata) under the analysis: tiles agree with dense evaluation, and the laws hold. */
+/** The mask library (models/masks.strata) under the analysis, through the testkit: tiles agree with dense evaluation, and the laws hold. */
 class MaskLibraryTest {
-    private static final List<String> MASKS = List.of("causal", "bidirectional", "padding(len)", "prefix_lm(len)", "sliding(5, sinks = 2)",
-            "document(seg)", "same_document(seg)", "cross_padding(len)", "xlnet_content(rank)", "xlnet_query(rank)", "kbert(branch, anchor)",
-            "glm_blank(len)", "id_tokens(3)", "visible(m)", "prefix_lm(zero)", "causal and padding(len)", "not causal or sliding(3)");
-
-    /** One attention per mask, in order, over the data inputs the library's masks read. */
-    private static List<Region> regions() {
-        StringBuilder src = new StringBuilder("import masks\nmodel Gallery {\n  input x: f32[B, T, 4]\n  input len: i32[B]\n  input zero: i32[B]\n"
-                + "  input seg: i32[B, T]\n  input rank: i32[B, T]\n  input branch: i32[B, T]\n  input anchor: i32[B, T]\n  input m: bool[B, T, T]\n  forward {\n    q = split_heads(x, 1)\n    y = x\n");
-        for (String mk : MASKS) src.append("    y = y + merge_heads(attention(q, q, q, mask = ").append(mk).append(", empty = zeros))\n");
-        src.append("    return y\n  }\n}\n");
-        ModelFiles.Built b = ModelFiles.buildText("gallery.strata", src.toString(), null);
-        assertNotNull(b.graph(), b.rendered());
-        return b.graph().opsOf(OpKind.ATTENTION).stream().map(o -> o.region("mask").orElseThrow()).toList();
+    static List<String> library() {
+        return List.of("causal", "bidirectional", "padding(len)", "prefix_lm(len)", "sliding(5, sinks = 2)",
+                "document(seg)", "same_document(seg)", "cross_padding(len)", "xlnet_content(rank)", "xlnet_query(rank)", "kbert(branch, anchor)",
+                "glm_blank(len)", "id_tokens(3)", "visible(m)", "prefix_lm(zero)", "causal and padding(len)", "not causal or sliding(3)");
     }
 
-    /** Data as the masks mean it: lengths in [0, T], sorted segment ids, a permutation of ranks, a K-BERT tree. */
-    private static MaskData.Given data(Region r, int t, Random rnd) {
-        Map<Value, RefTensor> out = new LinkedHashMap<>();
-        for (Value v : DataSearch.captured(r)) {
-            long[] s = DataSearch.shapeAt(v, t);
-            double[] d = new double[(int) java.util.Arrays.stream(s).reduce(1, (a, b) -> a * b)];
-            if (v.type().dtype() == DType.BOOL) for (int i = 0; i < d.length; i++) d[i] = rnd.nextInt(2);
-            else if (d.length == 1) d[0] = rnd.nextInt(t + 1);
-            else for (int i = 0; i < d.length; i++) d[i] = rnd.nextInt(t);
-            out.put(v, RefTensor.of(v.type().dtype(), s, d));
+    /** Lengths from 1 to 300, primes and powers of two among them as often as random ones. */
+    private static final List<Integer> LENGTHS = List.of(1, 2, 3, 7, 13, 31, 64, 97, 128, 131, 257, 300);
+
+    @ParameterizedTest
+    @MethodSource("library")
+    void tilesNeverClaimFullOrEmptyWrongly(String expr) {
+        Mask m = Masks.of(expr);
+        qt().withExamples(24).forAll(Generators.instances(m, Generators.lengths(300, LENGTHS)), integers().between(1, 48))
+                .checkAssert((at, tile) -> assertTilesAgreeWithDense(at, tile));
+    }
+
+    @Test void causalAndSlidingAreProvedCausalOthersRefutedWithAValidCounterexample() {
+        for (String e : List.of("causal", "sliding(5, sinks = 2)", "document(seg)")) assertCausal(Masks.of(e));
+        for (String e : List.of("bidirectional", "prefix_lm(len)", "glm_blank(len)")) {
+            Mask m = Masks.of(e);
+            AssertionError err = assertThrows(AssertionError.class, () -> assertCausal(m));
+            assertTrue(err.getMessage().contains("sees the later key"), err.getMessage());
+            var c = Causality.check(m.region(), 1).counterexample();
+            assertTrue(c.k() > c.q() && new RegionEval(m.region(), c.data()).visible(0, 0, c.q(), c.k()), err.getMessage());
         }
-        return new MaskData.Given(out);
     }
 
-    @Test void tilesNeverClaimFullOrEmptyWrongly() throws Exception {
-        Random rnd = new Random(4);
-        int[] lengths = {1, 2, 3, 7, 13, 31, 64, 97, 128, 131, 257, 300};
-        for (Region r : regions())
-            for (int t : lengths) {
-                MaskData.Given data = data(r, t, rnd);
-                RegionEval ev = new RegionEval(r, data);
-                int tile = 1 + rnd.nextInt(48);
-                TileKind[][] map = TileClassifier.map(r, data, 0, 0, t, t, tile, tile);
-                for (int q = 0; q < t; q++)
-                    for (int k = 0; k < t; k++) {
-                        TileKind kind = map[q / tile][k / tile];
-                        boolean vis = ev.visible(0, 0, q, k);
-                        assertFalse(kind == TileKind.FULL && !vis || kind == TileKind.EMPTY && vis, "T=" + t + " tile " + tile + " cell " + q + "," + k);
-                    }
+    @Test void causalEqualsPrefixLmWithPrefixZeroAndGlmEqualsPrefixLm() {
+        Mask causal = Masks.of("causal"), prefixZero = Masks.of("prefix_lm(zero)"), prefix = Masks.of("prefix_lm(len)"), glm = Masks.of("glm_blank(len)");
+        qt().forAll(Generate.pick(List.of(1, 5, 17, 64)).zip(integers().between(1, 3), (t, b) -> new Generators.Sizes(b, t))
+                        .flatMap(s -> Generators.prefixes(s.b(), s.t()).map(p -> Map.entry(s, p))))
+                .checkAssert(e -> {
+                    long t = e.getKey().t();
+                    assertEquivalent(causal.at(t), prefixZero.at(t, Map.of("zero", MaskInputs.lengths(new long[e.getKey().b()]))));
+                    assertEquivalent(prefix.at(t, Map.of("len", e.getValue())), glm.at(t, Map.of("len", e.getValue())));
+                });
+        assertEquivalent(prefix, glm, 6);  // every prefix in [0, 6]
+        AssertionError err = assertThrows(AssertionError.class, () -> assertEquivalent(causal, Masks.of("bidirectional"), 9));
+        assertEquals("masks `causal` and `bidirectional` differ at (q = 0, k = 1): `causal` hides it, `bidirectional` shows it (T = 9)", err.getMessage());
+    }
+
+    @Test void xlnetQueryStreamNeverSeesItsOwnContentAndGlmPartANeverSeesPartB() {
+        Mask xq = Masks.of("xlnet_query(rank)"), glm = Masks.of("glm_blank(len)");
+        qt().forAll(Generators.instances(xq, Generators.sizes(3, 40), Map.of("rank", Generators::ranks))).checkAssert(at -> {
+            for (int b = 0; b < at.batch(); b++) for (int q = 0; q < at.t(); q++) assertFalse(at.visible(b, 0, q, q), at.toString());
+        });
+        qt().forAll(Generators.instances(glm, Generators.sizes(3, 40), Map.of("len", Generators::prefixes))).checkAssert(at -> {
+            for (int b = 0; b < at.batch(); b++) {
+                long prefix = (long) at.data().of(glm.data().get("len")).at(b);
+                for (long q = 0; q < Math.min(prefix, at.t()); q++) for (long k = prefix; k < at.t(); k++) assertFalse(at.visible(b, 0, q, k), at.toString());
             }
+        });
     }
 
-    @Test void causalAndSlidingAreProvedCausalOthersRefutedWithAValidCounterexample() throws Exception {
-        List<Region> rs = regions();
-        assertTrue(Causality.check(rs.get(0), 1).causal());
-        assertTrue(Causality.check(rs.get(4), 1).causal());
-        assertTrue(Causality.check(rs.get(5), 1).causal());
-        for (int i : new int[] {1, 3, 11}) {
-            Causality.Verdict v = Causality.check(rs.get(i), 1);
-            assertFalse(v.causal());
-            var c = v.counterexample();
-            assertTrue(c.k() > c.q() && new RegionEval(rs.get(i), c.data()).visible(0, 0, c.q(), c.k()), v.reason());
-        }
-    }
-
-    @Test void causalEqualsPrefixLmWithPrefixZeroAndGlmEqualsPrefixLm() throws Exception {
-        List<Region> rs = regions();
-        Random rnd = new Random(1);
-        for (int t : new int[] {1, 5, 17, 64}) {
-            MaskData.Given z = data(rs.get(14), t, rnd);
-            z.tensors().replaceAll((v, x) -> RefTensor.of(DType.I32, x.shape(), 0));
-            assertTrue(Equivalence.differ(rs.get(0), MaskData.NONE, rs.get(14), z, 1, 1, t).isEmpty());
-            MaskData.Given p = data(rs.get(3), t, rnd);
-            MaskData.Given g = new MaskData.Given(Map.of(DataSearch.captured(rs.get(11)).getFirst(), p.tensors().values().iterator().next()));
-            assertTrue(Equivalence.differ(rs.get(3), p, rs.get(11), g, 1, 1, t).isEmpty());
-        }
-        assertTrue(Equivalence.differ(rs.get(0), MaskData.NONE, rs.get(1), MaskData.NONE, 1, 1, 9).isPresent());
-    }
-
-    @Test void xlnetQueryStreamNeverSeesItsOwnContentAndGlmPartANeverSeesPartB() throws Exception {
-        List<Region> rs = regions();
-        Random rnd = new Random(2);
-        for (int t = 1; t <= 40; t += 3) {
-            MaskData.Given d = data(rs.get(9), t, rnd);
-            RegionEval xq = new RegionEval(rs.get(9), d);
-            for (int q = 0; q < t; q++) assertFalse(xq.visible(0, 0, q, q));
-            MaskData.Given g = data(rs.get(11), t, rnd);
-            long prefix = (long) g.tensors().values().iterator().next().at(0);
-            RegionEval glm = new RegionEval(rs.get(11), g);
-            for (int q = 0; q < Math.min(prefix, t); q++) for (long k = prefix; k < t; k++) assertFalse(glm.visible(0, 0, q, k));
-        }
-    }
-
-    @Test void kbertBranchTokensNeverSeeOtherBranches() throws Exception {
-        Region r = regions().get(10);
+    @Test void kbertBranchTokensNeverSeeOtherBranches() {
         // trunk 0..3, branch 1 = tokens 4, 5 on anchor 1, branch 2 = tokens 6, 7 on anchor 2
-        double[] branch = {0, 0, 0, 0, 1, 1, 2, 2}, anchor = {0, 0, 0, 0, 1, 1, 2, 2};
-        List<Value> cap = DataSearch.captured(r);
-        Map<Value, RefTensor> m = new LinkedHashMap<>();
-        for (Value v : cap) m.put(v, RefTensor.of(DType.I32, new long[] {1, 8}, v.equals(cap.getFirst()) ? branch : anchor));
-        RegionEval ev = new RegionEval(r, new MaskData.Given(m));
-        for (int q = 4; q < 8; q++) for (int k = 4; k < 8; k++) assertEquals(branch[q] == branch[k], ev.visible(0, 0, q, k));
-        assertTrue(ev.visible(0, 0, 4, 1) && ev.visible(0, 0, 1, 4) && !ev.visible(0, 0, 4, 2) && !ev.visible(0, 0, 0, 4));
+        long[] branch = {0, 0, 0, 0, 1, 1, 2, 2}, anchor = {0, 0, 0, 0, 1, 1, 2, 2};
+        Mask.At at = Masks.of("kbert(branch, anchor)").at(8, Map.of("branch", MaskInputs.perToken(branch), "anchor", MaskInputs.perToken(anchor)));
+        for (int q = 4; q < 8; q++) for (int k = 4; k < 8; k++) assertEquals(branch[q] == branch[k], at.visible(0, 0, q, k));
+        assertTrue(at.visible(0, 0, 4, 1) && at.visible(0, 0, 1, 4) && !at.visible(0, 0, 4, 2) && !at.visible(0, 0, 0, 4));
     }
 
     @Test void aMaskThatCanLeaveARowEmptyIsRejectedWithTheCondition() {
-        ModelFiles.Built b = ModelFiles.buildText("empty.strata", "import prelude\nmodel E {\n  input x: f32[B, T, 4]\n  input len: i32[B]\n"
-                + "  forward {\n    q = split_heads(x, 1)\n    return attention(q, q, q, mask = padding(len))\n  }\n}\n", null);
-        assertTrue(b.rendered().contains("empty.strata:7:38: error: mask `padding` can leave a query with no visible key: with T = 1 and len = [0], query 0 sees no key"), b.rendered());
-        assertTrue(b.rendered().contains("empty = zeros"));
+        ModelRejected e = assertThrows(ModelRejected.class, () -> StrataModels.fromText("empty.strata", "import prelude\nmodel E {\n  input x: f32[B, T, 4]\n  input len: i32[B]\n"
+                + "  forward {\n    q = split_heads(x, 1)\n    return attention(q, q, q, mask = padding(len))\n  }\n}\n"));
+        assertTrue(e.getMessage().contains("empty.strata:7:38: error: mask `padding` can leave a query with no visible key: with T = 1 and len = [0], query 0 sees no key"), e.getMessage());
+        assertTrue(e.getMessage().contains("empty = zeros"));
+        AssertionError err = assertThrows(AssertionError.class, () -> assertNoEmptyRows(Masks.of("padding(len)")));
+        assertEquals("mask `padding(len)` can leave a query with no visible key: query 0 sees no key (T = 1, len = [0])", err.getMessage());
+        assertNoEmptyRows(Masks.of("sliding(5, sinks = 2)"));
+        Mask padded = Masks.of("causal and padding(len)");
+        assertThrows(AssertionError.class, () -> assertNoEmptyRows(padded, 1, 2, 3));  // a length of 0 empties every row
+        qt().forAll(Generators.instances(padded, Generators.sizes(3, 32), Map.of("len", Generators::lengths))).checkAssert(at -> assertNoEmptyRows(at));
     }
 
-    @Test void everyMaskOfTheLibraryIsDefinedWithoutReadingOutOfRange() throws Exception {
-        for (Region r : regions()) for (Op op : r.ops()) assertNotNull(op.kind());
-        Random rnd = new Random(3);
-        for (Region r : regions()) {
-            MaskData.Given d = data(r, 7, rnd);
-            RegionEval ev = new RegionEval(r, d);
-            for (int q = 0; q < 7; q++) for (int k = 0; k < 7; k++) ev.visible(0, 0, q, k);
-        }
+    @ParameterizedTest
+    @MethodSource("library")
+    void everyMaskOfTheLibraryIsDefinedWithoutReadingOutOfRange(String expr) {
+        qt().withExamples(20).forAll(Generators.instances(Masks.of(expr), Generators.sizes(2, 7))).checkAssert(at -> {
+            for (int b = 0; b < at.batch(); b++) for (int q = 0; q < at.t(); q++) for (int k = 0; k < at.t(); k++) at.visible(b, 0, q, k);
+        });
     }
 }

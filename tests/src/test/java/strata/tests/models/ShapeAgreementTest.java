@@ -1,10 +1,6 @@
 package strata.tests.models;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import java.util.LinkedHashMap;
@@ -16,18 +12,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
-import strata.compiler.front.Val;
-import strata.compiler.graph.Graph;
-import strata.compiler.graph.Op;
-import strata.compiler.graph.Value;
-import strata.compiler.interp.Interpreter;
-import strata.compiler.interp.RefTensor;
+import strata.testkit.ModelAssertions;
 import strata.tests.ModelFiles;
 
 /**
  * For random valid hyperparameters of every model in the library, the shape that inference gives
  * each value of the graph, evaluated at the batch and length the test chose, is the shape the
- * interpreter computes for it; and the outputs are finite.
+ * interpreter computes for it; and the outputs are finite ({@link ModelAssertions#assertShapesHold}).
  */
 class ShapeAgreementTest {
     /**
@@ -105,43 +96,9 @@ class ShapeAgreementTest {
     @ParameterizedTest
     @MethodSource("files")
     void inferredShapesAreTheShapesTheInterpreterComputes(String file) {
-        // the tiny preset or the written defaults, under random --set values
-        qt().withExamples(25).withShrinkCycles(20)
-                .forAll(HYPERS.get(file), Generate.pick(List.of("tiny", "")), integers().between(1, 3), integers().between(1, 12))
-                .checkAssert((sets, preset, batch, length) -> agree(file, preset.isEmpty() ? null : preset, sets, batch, length));
-    }
-
-    private static void agree(String file, String preset, Map<String, String> sets, int batch, int requestedLength) {
-        var built = ModelFiles.build(ModelFiles.models().resolve(file), preset, sets);
-        String config = file + (preset == null ? "" : " --preset " + preset) + " --set " + sets;
-        assertFalse(built.diagnostics().hasErrors(), () -> config + "\n" + built.rendered());
-        Graph g = built.graph();
-        long block = built.result().hypers().get("block") instanceof Val.Int b ? b.value() : 12;
-        long vocab = built.result().hypers().get("vocab") instanceof Val.Int v ? v.value() : 2;
-        long length = 1 + (requestedLength - 1) % block;
-        // every sequence symbol (T, and S, P, C of the encoder-decoder and persona models) gets a length
-        Map<String, Long> symbols = new LinkedHashMap<>();
-        for (String sym : g.symbols()) symbols.put(sym, sym.equals("B") ? (long) batch : Math.min(block, length + (sym.equals("T") ? 0 : sym.hashCode() % 3)));
-        String where = config + " at " + symbols;
-        long shortest = symbols.entrySet().stream().filter(e -> !e.getKey().equals("B")).mapToLong(Map.Entry::getValue).min().orElse(1);
-        long ids = Math.min(vocab, block);
-        var inputs = ModelFiles.randomInputs(g, symbols, in -> {
-            if (in.type().rank() == 1) return new long[] {1, shortest + 1};   // lengths and prefixes: every query sees a key
-            return switch (in.strAttr("name", "")) {
-                case "segments" -> new long[] {0, 2};
-                case "attrs" -> new long[] {0, 4};
-                default -> new long[] {0, ids};                                  // token ids and positions
-            };
-        }, sets.hashCode());
-        Map<Value, RefTensor> values = new Interpreter().evaluate(g, inputs, ModelFiles.randomParams(g, batch));
-        assertEquals(g.ops().size(), values.size(), () -> where + ": values evaluated");
-        for (Op op : g.ops()) {
-            Value v = op.result();
-            RefTensor t = values.get(v);
-            assertEquals(v.type().dtype(), t.dtype(), () -> where + ": element type of " + v);
-            assertArrayEquals(v.type().concreteShape(symbols), t.shape(), () -> where + ": shape of " + op.kind().mnemonic() + " " + v);
-        }
-        for (Value out : g.outputs())
-            for (double x : values.get(out).toArray()) assertTrue(Double.isFinite(x), () -> where + ": non-finite output " + out);
+        // the tiny preset or the written defaults, under random --set values; token-type and
+        // attribute ids have vocabularies of their own
+        ModelAssertions.Inputs inputs = ModelAssertions.Inputs.defaults().with("segments", 0, 2).with("attrs", 0, 4);
+        ModelAssertions.assertShapesHold(ModelFiles.models().resolve(file), List.of("tiny", ""), HYPERS.get(file), inputs, 25);
     }
 }
