@@ -9,21 +9,25 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import strata.cli.bench.AttentionBench;
+import strata.cli.bench.RowOpBench;
+import strata.runtime.KernelPool;
 
 /**
- * {@code strata bench matmul}: runs the acceptance cases against a peer and prints, per case,
+ * {@code strata bench matmul|attention|softmax|layernorm}: runs the acceptance cases against a peer
+ * (OpenBLAS for matmul, our unfused path for attention, a copy kernel for the row ops) and prints, per case,
  * our time and throughput, the peer's, and {@code ratio_vs_<peer>: X} (peer time / our time).
  *
  * <p>The machine sets OPENBLAS_CORETYPE=Haswell, which makes OpenBLAS pick its AVX2 kernel at
  * about half speed; the bench therefore re-runs itself in a child JVM without OPENBLAS_CORETYPE
  * and OPENBLAS_L2_SIZE, so that the peer is measured at its best. Nothing else is changed.
  */
-@Command(name = "bench", description = "Measure kernels against a peer (matmul: OpenBLAS sgemm).")
+@Command(name = "bench", description = "Measure kernels against a peer (matmul: OpenBLAS sgemm; attention: our unfused path; softmax, layernorm: a copy kernel).")
 final class BenchCommand implements Callable<Integer> {
     static final String CHILD_MARK = "STRATA_BENCH_CHILD";
     private static final List<String> PEER_VARIABLES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
 
-    enum What { matmul }
+    enum What { matmul, attention, softmax, layernorm }
 
     @Parameters(index = "0", paramLabel = "WHAT", description = "what to measure: ${COMPLETION-CANDIDATES}") What what;
     @Option(names = "--threads", description = "threads for ours and the peer (default: ${DEFAULT-VALUE})") int threads = 2;
@@ -38,6 +42,18 @@ final class BenchCommand implements Callable<Integer> {
                 + (System.getenv(CHILD_MARK) != null ? "removed for this run (child JVM)" : "not set") + "; " + loadAverage());
         return switch (what) {
             case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
+            case attention -> {
+                try (KernelPool pool = new KernelPool(threads)) {
+                    AttentionBench.run(System.out, 4, 12, 1024, 64, pool);
+                }
+                yield 0;
+            }
+            case softmax, layernorm -> {
+                try (KernelPool pool = new KernelPool(threads)) {
+                    RowOpBench.run(System.out, 4096, 768, pool);
+                }
+                yield 0;
+            }
         };
     }
 

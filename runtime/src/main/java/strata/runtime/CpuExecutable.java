@@ -47,6 +47,11 @@ public final class CpuExecutable implements AutoCloseable {
 
     private record Alias(Value result, Value of) implements Step {}
 
+    private record Gemm(Value a, Value b, Value c, boolean transposeB) implements Step {}
+
+    /** The tuned GEMMs, compiled when a program first needs one ([0]: B as [K, N], [1]: as [N, K]). */
+    private final CpuMatmul[] gemms = new CpuMatmul[2];
+
     private final Graph graph;
     private final List<Step> steps = new ArrayList<>();
     private final List<OpLowering.Requirement> requirements = new ArrayList<>();
@@ -97,6 +102,7 @@ public final class CpuExecutable implements AutoCloseable {
             exe.steps.add(switch (p) {
                 case GraphLowering.Call c -> new Call(c.kernel(), Linker.nativeLinker().downcallHandle(jit.lookup(c.kernel().name()), entry));
                 case GraphLowering.Alias a -> new Alias(a.result(), a.of());
+                case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB());
             });
         return exe;
     }
@@ -130,6 +136,7 @@ public final class CpuExecutable implements AutoCloseable {
                         tensors.put(KernelLowering.bufferName(a.result()), new Tensor(of.dtype(), shape, of.data()));
                     }
                     case Call c -> call(c, tensors, env, out, scratch);
+                    case Gemm m -> gemm(m, tensors, env, out, scratch);
                 }
             }
             List<Tensor> result = new ArrayList<>();
@@ -166,6 +173,21 @@ public final class CpuExecutable implements AutoCloseable {
         long extent = par == null ? 1 : eval(par.hi(), env) - eval(par.lo(), env);
         // kernels on other threads see raw addresses: the arenas' thread confinement is Java's, not theirs
         if (extent > 0) pool.run(c.entry(), MemorySegment.ofAddress(ptrs.address()), MemorySegment.ofAddress(sizes.address()), extent);
+    }
+
+    /** c = a @ b with the tuned GEMM; a's leading axes are rows. */
+    private void gemm(Gemm m, Map<String, Tensor> tensors, Map<String, Long> env, Arena out, Arena scratch) {
+        Tensor a = tensors.get(KernelLowering.bufferName(m.a())), b = tensors.get(KernelLowering.bufferName(m.b()));
+        if (a == null || b == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its operands exist");
+        long[] shape = m.c().type().concreteShape(env);
+        Tensor c = tensors.computeIfAbsent(KernelLowering.bufferName(m.c()),
+                x -> Tensor.allocate(graph.outputs().contains(m.c()) ? out : scratch, m.c().type().dtype(), shape));
+        long k = a.shape()[a.shape().length - 1];
+        long n = shape[shape.length - 1];
+        long rows = a.numel() / k;
+        int which = m.transposeB() ? 1 : 0;
+        if (gemms[which] == null) gemms[which] = CpuMatmul.compile(m.transposeB());
+        gemms[which].run(pool, a.data(), b.data(), c.data(), rows, n, k);
     }
 
     private static long evalDim(Dim d, Map<String, Long> env) {
@@ -219,5 +241,8 @@ public final class CpuExecutable implements AutoCloseable {
         };
     }
 
-    @Override public void close() { jit.close(); }
+    @Override public void close() {
+        for (CpuMatmul m : gemms) if (m != null) m.close();
+        jit.close();
+    }
 }

@@ -30,6 +30,19 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     /** A reshape: {@code result} is {@code of}'s memory under another shape. */
     public record Alias(Value result, Value of) implements Step {}
 
+    /**
+     * {@code c = a @ b} by the target's tuned GEMM rather than a kernel of the dialect: a is
+     * [.., M, K] (its leading axes folded into the rows), b a matrix [K, N] or, transposed, [N, K].
+     */
+    public record Gemm(Value a, Value b, Value c, boolean transposeB) implements Step {}
+
+    /** Whether a matmul is one the tuned GEMM runs: f32, a weight-like 2-D right side, no transposed left. */
+    static boolean isGemm(Op op) {
+        return op.kind() == OpKind.MATMUL && op.type().dtype() == strata.compiler.graph.DType.F32
+                && op.operands().get(1).type().rank() == 2 && op.operands().get(0).type().rank() >= 2
+                && !op.boolAttr("transpose_a", false);
+    }
+
     public List<Kernel> kernels() {
         List<Kernel> out = new ArrayList<>();
         for (Step s : steps) if (s instanceof Call c) out.add(c.kernel());
@@ -52,6 +65,10 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
         for (var group : ElementwiseFusion.groups(g).entrySet()) {
             Op root = group.getKey();
             if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
+            if (isGemm(root)) {
+                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false)));
+                continue;
+            }
             OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention);
             if (l.aliasOf() != null) plan.add(new Alias(root.result(), l.aliasOf()));
             for (Kernel k : l.kernels()) plan.add(new Call(k));
@@ -64,6 +81,10 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
         Set<Value> needed = new LinkedHashSet<>(g.outputs());
         for (Step p : plan) {
             if (p instanceof Alias a) needed.add(a.of());
+            if (p instanceof Gemm m) {
+                needed.add(m.a());
+                needed.add(m.b());
+            }
             if (p instanceof Call c) for (Kernel.Buffer b : c.kernel().buffers()) if (named.containsKey(b.name())) needed.add(named.get(b.name()));
         }
         List<Step> materialized = new ArrayList<>();
