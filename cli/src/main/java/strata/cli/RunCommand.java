@@ -69,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
             List<Tensor> out = exe.run(arena, inputs, params);
             long t3 = System.nanoTime();
             System.out.printf("compiled %d kernels in %.0f ms%s%n", exe.kernelCount(), (t1 - t0) / 1e6, exe.fromCache() ? " (from the cache)" : "");
-            System.out.printf("forward at %s: %.2f ms%n", sizes, (t3 - t2) / 1e6);
+            System.out.printf("forward at %s: %.2f ms; temporaries in one arena of %d bytes%n", sizes, (t3 - t2) / 1e6, exe.peakBytes());
             List<RefTensor> ref = check ? reference(g, inputs, params) : null;
             for (int i = 0; i < out.size(); i++) {
                 Tensor o = out.get(i);

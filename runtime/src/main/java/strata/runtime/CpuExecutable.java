@@ -27,6 +27,7 @@ import strata.compiler.llvm.CompileCache;
 import strata.compiler.llvm.Jit;
 import strata.compiler.llvm.KernelModule;
 import strata.compiler.llvm.ObjectCode;
+import strata.compiler.lower.ArenaPlan;
 import strata.compiler.lower.GraphLowering;
 import strata.compiler.lower.KernelLowering;
 import strata.compiler.lower.OpLowering;
@@ -48,6 +49,13 @@ public final class CpuExecutable implements AutoCloseable {
     private record Alias(Value result, Value of) implements Step {}
 
     private record Gemm(Value a, Value b, Value c, boolean transposeB) implements Step {}
+
+    /** Where temporaries live for the sizes of the last run: one arena, reused while the sizes stay. */
+    private Map<String, Long> plannedFor;
+    private ArenaPlan plan;
+    private Map<String, Integer> planIds;
+    private Arena planArena;
+    private MemorySegment planMemory;
 
     /** The tuned GEMMs, compiled when a program first needs one ([0]: B as [K, N], [1]: as [N, K]). */
     private final CpuMatmul[] gemms = new CpuMatmul[2];
@@ -120,6 +128,7 @@ public final class CpuExecutable implements AutoCloseable {
             if (small > large) throw new IllegalArgumentException(r.what() + " (" + r.small() + " = " + small + ", " + r.large() + " = " + large + ")");
         }
         Map<String, Tensor> tensors = new HashMap<>();
+        planMemory(env);
         try (Arena scratch = Arena.ofConfined()) {
             for (Op op : graph.ops()) {
                 String name = KernelLowering.bufferName(op.result());
@@ -162,7 +171,7 @@ public final class CpuExecutable implements AutoCloseable {
             long[] shape = new long[b.shape().size()];
             for (int a = 0; a < shape.length; a++) shape[a] = evalDim(b.shape().get(a), env);
             Value v = byName.get(b.name());
-            Tensor t = tensors.computeIfAbsent(b.name(), x -> Tensor.allocate(v != null && graph.outputs().contains(v) ? out : scratch, b.dtype(), shape));
+            Tensor t = tensors.computeIfAbsent(b.name(), x -> allocate(x, v != null && graph.outputs().contains(v) ? out : null, b.dtype(), shape));
             if (t.dtype() != b.dtype() || t.numel() != Tensor.numel(shape))
                 throw new IllegalStateException("kernel " + k.name() + " views %" + b.name() + " as " + b.dtype() + Arrays.toString(shape) + " but it is " + t);
             ptrs.setAtIndex(ADDRESS, i, t.data());
@@ -175,13 +184,87 @@ public final class CpuExecutable implements AutoCloseable {
         if (extent > 0) pool.run(c.entry(), MemorySegment.ofAddress(ptrs.address()), MemorySegment.ofAddress(sizes.address()), extent);
     }
 
+    /** An output in {@code out}; a temporary at its place in the planned arena. */
+    private Tensor allocate(String name, Arena out, strata.compiler.graph.DType dtype, long[] shape) {
+        if (out != null) return Tensor.allocate(out, dtype, shape);
+        Integer id = planIds.get(name);
+        if (id == null) throw new IllegalStateException("the memory plan has no place for %" + name);
+        long bytes = Math.max(1, Tensor.numel(shape) * dtype.bytes());
+        return new Tensor(dtype, shape, planMemory.asSlice(plan.offset(id), bytes));
+    }
+
+    /** Bytes the temporaries of the last run needed in the planned arena. */
+    public long peakBytes() { return plan == null ? 0 : plan.peakBytes(); }
+
+    /**
+     * Places every temporary of a run by liveness ({@link ArenaPlan}): a buffer lives from the
+     * step that writes it to the last step that reads it or a reshape of it. Outputs go to the
+     * caller's arena instead. The arena is filled with NaNs when made, so a kernel that reads a
+     * result it did not write shows up in tests.
+     */
+    private void planMemory(Map<String, Long> env) {
+        if (env.equals(plannedFor)) return;
+        Map<String, String> base = new HashMap<>();
+        Map<String, Integer> def = new java.util.LinkedHashMap<>(), last = new HashMap<>();
+        Map<String, Long> bytes = new HashMap<>();
+        java.util.Set<String> fixed = new java.util.HashSet<>();
+        for (Op op : graph.ops())
+            if (op.kind() == OpKind.INPUT || op.kind() == OpKind.PARAM || graph.outputs().contains(op.result()))
+                fixed.add(KernelLowering.bufferName(op.result()));
+        for (int s = 0; s < steps.size(); s++) {
+            final int step = s;
+            java.util.function.BiConsumer<String, Long> touch = (name, size) -> {
+                String root = base.getOrDefault(name, name);
+                if (fixed.contains(root)) return;
+                def.putIfAbsent(root, step);
+                last.put(root, step);
+                if (size != null) bytes.merge(root, size, Math::max);
+            };
+            switch (steps.get(s)) {
+                case Alias a -> {
+                    String of = KernelLowering.bufferName(a.of());
+                    base.put(KernelLowering.bufferName(a.result()), base.getOrDefault(of, of));
+                    touch.accept(of, null);
+                }
+                case Call c -> {
+                    for (Kernel.Buffer b : c.kernel().buffers()) {
+                        long n = 1;
+                        for (Dim d : b.shape()) n *= evalDim(d, env);
+                        touch.accept(b.name(), n * b.dtype().bytes());
+                    }
+                }
+                case Gemm m -> {
+                    touch.accept(KernelLowering.bufferName(m.a()), null);
+                    touch.accept(KernelLowering.bufferName(m.b()), null);
+                    touch.accept(KernelLowering.bufferName(m.c()), Tensor.numel(m.c().type().concreteShape(env)) * m.c().type().dtype().bytes());
+                }
+            }
+        }
+        List<ArenaPlan.Buffer> buffers = new ArrayList<>();
+        Map<String, Integer> ids = new HashMap<>();
+        for (String name : def.keySet()) {
+            int id = ids.size();
+            ids.put(name, id);
+            buffers.add(new ArenaPlan.Buffer(id, def.get(name), last.get(name), bytes.getOrDefault(name, 1L)));
+        }
+        for (var e : base.entrySet()) if (ids.containsKey(e.getValue())) ids.putIfAbsent(e.getKey(), ids.get(e.getValue()));
+        ArenaPlan p = ArenaPlan.plan(buffers, List.of());
+        if (planArena != null) planArena.close();
+        planArena = Arena.ofShared();
+        planMemory = planArena.allocate(Math.max(ArenaPlan.ALIGN, p.peakBytes()), ArenaPlan.ALIGN);
+        planMemory.fill((byte) 0xff); // 0xffffffff is a NaN as f32
+        plan = p;
+        planIds = ids;
+        plannedFor = Map.copyOf(env);
+    }
+
     /** c = a @ b with the tuned GEMM; a's leading axes are rows. */
     private void gemm(Gemm m, Map<String, Tensor> tensors, Map<String, Long> env, Arena out, Arena scratch) {
         Tensor a = tensors.get(KernelLowering.bufferName(m.a())), b = tensors.get(KernelLowering.bufferName(m.b()));
         if (a == null || b == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its operands exist");
         long[] shape = m.c().type().concreteShape(env);
         Tensor c = tensors.computeIfAbsent(KernelLowering.bufferName(m.c()),
-                x -> Tensor.allocate(graph.outputs().contains(m.c()) ? out : scratch, m.c().type().dtype(), shape));
+                x -> allocate(x, graph.outputs().contains(m.c()) ? out : null, m.c().type().dtype(), shape));
         long k = a.shape()[a.shape().length - 1];
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
@@ -243,6 +326,7 @@ public final class CpuExecutable implements AutoCloseable {
 
     @Override public void close() {
         for (CpuMatmul m : gemms) if (m != null) m.close();
+        if (planArena != null) planArena.close();
         jit.close();
     }
 }
