@@ -301,34 +301,14 @@ public final class GraphParser extends TextCursor {
         int at = skip();
         if (peek() != '%') throw error(at, "expected a value such as %0");
         pos++;
-        int end = pos;
-        while (end < src.length() && (Character.isLetterOrDigit(src.charAt(end)) || src.charAt(end) == '_' || src.charAt(end) == '.')) end++;
-        if (end == pos) throw error(at, "expected a value name after `%`");
-        String name = src.substring(pos, end);
-        pos = end;
-        return name;
+        if (!identChar(pos) && (pos >= src.length() || src.charAt(pos) != '.')) throw error(at, "expected a value name after `%`");
+        return scan(".", "a value name after `%`", false);
     }
 
     /** A graph's name: a word that may also hold '-' (model names such as gpt2-small). */
-    private String graphName() {
-        int at = skip();
-        int end = pos;
-        while (end < src.length() && (Character.isLetterOrDigit(src.charAt(end)) || "_.-".indexOf(src.charAt(end)) >= 0)) end++;
-        if (end == pos) throw error(at, "expected a graph name" + found());
-        String w = src.substring(pos, end);
-        pos = end;
-        return w;
-    }
+    private String graphName() { return scan("_.-", "a graph name", false); }
 
-    private String word(String what) {
-        int at = skip();
-        int end = pos;
-        while (end < src.length() && (Character.isLetterOrDigit(src.charAt(end)) || src.charAt(end) == '_' || src.charAt(end) == '.')) end++;
-        if (end == pos || Character.isDigit(src.charAt(pos))) throw error(at, "expected " + what + found());
-        String w = src.substring(pos, end);
-        pos = end;
-        return w;
-    }
+    private String word(String what) { return scan(".", what, true); }
 
     @Override protected IrSyntaxError error(int line, int column, String reason) {
         return new IrSyntaxError(line, column, reason);

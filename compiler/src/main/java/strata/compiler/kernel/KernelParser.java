@@ -319,34 +319,14 @@ public final class KernelParser extends TextCursor {
         int at = skip();
         if (peek() != '%') throw error(at, "expected a name such as %i" + found());
         pos++;
-        int end = pos;
-        while (end < src.length() && (Character.isLetterOrDigit(src.charAt(end)) || src.charAt(end) == '_')) end++;
-        if (end == pos) throw error(at, "expected a name after `%`");
-        String name = src.substring(pos, end);
-        pos = end;
-        return name;
+        if (!identChar(pos)) throw error(at, "expected a name after `%`");
+        return scan("", "a name after `%`", false);
     }
 
     /** A kernel's name: a word that may also hold '.' and '-'. */
-    private String kernelName() {
-        int at = skip();
-        int end = pos;
-        while (end < src.length() && (Character.isLetterOrDigit(src.charAt(end)) || "_.-".indexOf(src.charAt(end)) >= 0)) end++;
-        if (end == pos) throw error(at, "expected a kernel name" + found());
-        String w = src.substring(pos, end);
-        pos = end;
-        return w;
-    }
+    private String kernelName() { return scan("_.-", "a kernel name", false); }
 
-    private String word(String what) {
-        int at = skip();
-        int end = pos;
-        while (identChar(end)) end++;
-        if (end == pos || Character.isDigit(src.charAt(pos))) throw error(at, "expected " + what + found());
-        String w = src.substring(pos, end);
-        pos = end;
-        return w;
-    }
+    private String word(String what) { return scan("", what, true); }
 
     @Override protected KernelSyntaxError error(int line, int column, String reason) {
         return new KernelSyntaxError(line, column, reason);

@@ -33,12 +33,10 @@ final class AttentionLowering {
     static List<Kernel> unfused(String name, Op op, Map<Value, Op> producers) {
         Value qv = op.operands().get(0), kv = op.operands().get(1), vv = op.operands().get(2);
         TensorType qt = qv.type(), kt = kv.type(), vt = vv.type();
-        DType t = qt.dtype();
-        Dim batch = qt.dim(0), heads = qt.dim(1), tq = qt.dim(2), d = qt.dim(3), tk = kt.dim(2), dv = vt.dim(3);
-        Dim group = heads.divExact(kt.dim(1)).orElseThrow(() -> new IllegalArgumentException("attention: " + heads + " heads over " + kt.dim(1)));
-        if (!op.attrs().containsKey("scale") && !d.isConstant())
-            throw new UnsupportedOperationException("attention with a symbolic head size " + d + " needs an explicit scale");
-        double scale = op.floatAttr("scale", 1.0 / Math.sqrt(d.isConstant() ? d.value() : 1));
+        Sizes z = Sizes.of(op);
+        DType t = z.dtype();
+        Dim batch = z.batch(), heads = z.heads(), tq = z.tq(), d = z.d(), tk = z.tk(), dv = z.dv(), group = z.group();
+        double scale = z.scale();
         Kernel.Buffer q = in(KernelLowering.bufferName(qv), t, qt.shape());
         Kernel.Buffer k = in(KernelLowering.bufferName(kv), t, kt.shape());
         Kernel.Buffer v = in(KernelLowering.bufferName(vv), t, vt.shape());
@@ -91,6 +89,19 @@ final class AttentionLowering {
                         bin(ScalarOp.MUL, load(probs, List.of(b, h, i, j)), load(v, List.of(b, kvh, j, c))))))),
                 store(o, List.of(b, h, i, c), acc))))));
         return List.of(scores, softmax, values);
+    }
+
+    /** The sizes both attention lowerings need, and the scale (1 / sqrt(d) unless the op states one). */
+    record Sizes(DType dtype, Dim batch, Dim heads, Dim tq, Dim d, Dim tk, Dim dv, Dim group, double scale) {
+        static Sizes of(Op op) {
+            TensorType qt = op.operands().get(0).type(), kt = op.operands().get(1).type(), vt = op.operands().get(2).type();
+            Dim heads = qt.dim(1), d = qt.dim(3);
+            Dim group = heads.divExact(kt.dim(1)).orElseThrow(() -> new IllegalArgumentException("attention: " + heads + " heads over " + kt.dim(1)));
+            if (!op.attrs().containsKey("scale") && !d.isConstant())
+                throw new UnsupportedOperationException("attention with a symbolic head size " + d + " needs an explicit scale");
+            double scale = op.floatAttr("scale", 1.0 / Math.sqrt(d.isConstant() ? d.value() : 1));
+            return new Sizes(qt.dtype(), qt.dim(0), heads, qt.dim(2), d, kt.dim(2), vt.dim(3), group, scale);
+        }
     }
 
     /** {@code parallel for b, for h, for i} around a row's statements. */

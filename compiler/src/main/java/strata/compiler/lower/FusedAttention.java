@@ -38,12 +38,10 @@ final class FusedAttention {
     static Kernel lower(String name, Op op, Map<Value, Op> producers) {
         Value qv = op.operands().get(0), kv = op.operands().get(1), vv = op.operands().get(2);
         TensorType qt = qv.type(), kt = kv.type(), vt = vv.type();
-        DType t = qt.dtype();
-        Dim batch = qt.dim(0), heads = qt.dim(1), tq = qt.dim(2), d = qt.dim(3), tk = kt.dim(2), dv = vt.dim(3);
-        Dim group = heads.divExact(kt.dim(1)).orElseThrow(() -> new IllegalArgumentException("attention: " + heads + " heads over " + kt.dim(1)));
-        if (!op.attrs().containsKey("scale") && !d.isConstant())
-            throw new UnsupportedOperationException("attention with a symbolic head size " + d + " needs an explicit scale");
-        double scale = op.floatAttr("scale", 1.0 / Math.sqrt(d.isConstant() ? d.value() : 1));
+        AttentionLowering.Sizes z = AttentionLowering.Sizes.of(op);
+        DType t = z.dtype();
+        Dim batch = z.batch(), heads = z.heads(), tq = z.tq(), d = z.d(), tk = z.tk(), dv = z.dv(), group = z.group();
+        double scale = z.scale();
         Kernel.Buffer q = in(KernelLowering.bufferName(qv), t, qt.shape());
         Kernel.Buffer k = in(KernelLowering.bufferName(kv), t, kt.shape());
         Kernel.Buffer v = in(KernelLowering.bufferName(vv), t, vt.shape());

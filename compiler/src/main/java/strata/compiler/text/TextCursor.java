@@ -69,6 +69,20 @@ public abstract class TextCursor {
         pos += k.length();
     }
 
+    /**
+     * A run of letters, digits, '_' and the {@code extra} characters at the cursor (after blanks);
+     * fails naming {@code what} when it is empty, or starts with a digit and {@code letterFirst}.
+     */
+    protected final String scan(String extra, String what, boolean letterFirst) {
+        int at = skip();
+        int end = pos;
+        while (end < src.length() && (Character.isLetterOrDigit(src.charAt(end)) || src.charAt(end) == '_' || extra.indexOf(src.charAt(end)) >= 0)) end++;
+        if (end == pos || letterFirst && Character.isDigit(src.charAt(pos))) throw error(at, "expected " + what + found());
+        String w = src.substring(pos, end);
+        pos = end;
+        return w;
+    }
+
     /** ", found `next token`", for error messages. */
     protected final String found() {
         if (pos >= src.length()) return ", found the end of the text";
