@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import strata.cli.bench.AttentionBench;
+import strata.cli.bench.ModelBench;
 import strata.cli.bench.RowOpBench;
 import strata.runtime.KernelPool;
 
@@ -27,7 +28,7 @@ final class BenchCommand implements Callable<Integer> {
     static final String CHILD_MARK = "STRATA_BENCH_CHILD";
     private static final List<String> PEER_VARIABLES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
 
-    enum What { matmul, attention, softmax, layernorm }
+    enum What { matmul, attention, softmax, layernorm, model }
 
     @Parameters(index = "0", paramLabel = "WHAT", description = "what to measure: ${COMPLETION-CANDIDATES}") What what;
     @Option(names = "--threads", description = "threads for ours and the peer (default: ${DEFAULT-VALUE})") int threads = 2;
@@ -45,6 +46,17 @@ final class BenchCommand implements Callable<Integer> {
             case attention -> {
                 try (KernelPool pool = new KernelPool(threads)) {
                     AttentionBench.run(System.out, 4, 12, 1024, 64, pool);
+                }
+                yield 0;
+            }
+            case model -> {
+                Frontend fe = new Frontend();
+                Path file = Path.of(System.getProperty("strata.home", "."), "models", "gpt2.strata");
+                if (fe.load(file, System.err) == null) yield 1;
+                var r = fe.elaborate(null, "small", java.util.Map.of(), System.err);
+                if (r == null) yield 1;
+                try (KernelPool pool = new KernelPool(threads)) {
+                    ModelBench.run(System.out, r, 4, 256, pool);
                 }
                 yield 0;
             }

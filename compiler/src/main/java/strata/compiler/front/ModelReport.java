@@ -53,7 +53,7 @@ public record ModelReport(List<Row> rows, long parameters, long flopsPerToken, l
      * and 4 Tq Tk D per attention head (scores and values), divided by the tokens of one sample; masks are
      * not credited with the work they save.
      */
-    static long flopsPerToken(Graph g, long tokens) {
+    public static long flopsPerToken(Graph g, long tokens) {
         Map<String, Long> env = new LinkedHashMap<>();
         for (String s : g.symbols()) env.put(s, s.equals("B") ? 1L : tokens);
         double flops = 0;
