@@ -39,6 +39,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--length", description = "every sequence length: T, S, ... (default: 16, at most the block)") Long length;
     @Option(names = "--seed", description = "seed of weights and inputs (default: ${DEFAULT-VALUE})") long seed = 1;
     @Option(names = "--check", description = "also run the reference interpreter and print the largest difference") boolean check;
+    @Option(names = "--profile", description = "print the wall time of each kind of kernel in the timed run") boolean profile;
 
     @Override public Integer call() {
         Frontend fe = new Frontend();
@@ -65,11 +66,14 @@ final class RunCommand implements Callable<Integer> {
             SplittableRandom rnd = new SplittableRandom(seed * 31 + 7);
             for (Op in : g.inputs()) inputs.put(in.strAttr("name", ""), randomInput(arena, in, sizes, vocab, block, rnd));
             exe.run(arena, inputs, params); // warm-up: first calls resolve the JIT's symbols
+            if (profile) exe.profile();
             long t2 = System.nanoTime();
             List<Tensor> out = exe.run(arena, inputs, params);
             long t3 = System.nanoTime();
             System.out.printf("compiled %d kernels in %.0f ms%s%n", exe.kernelCount(), (t1 - t0) / 1e6, exe.fromCache() ? " (from the cache)" : "");
             System.out.printf("forward at %s: %.2f ms; temporaries in one arena of %d bytes%n", sizes, (t3 - t2) / 1e6, exe.peakBytes());
+            for (var e : exe.profileReport())
+                System.out.printf("  %-28s %9.2f ms  %5.1f%%%n", e.getKey(), e.getValue() / 1e6, 100.0 * e.getValue() / (t3 - t2));
             List<RefTensor> ref = check ? reference(g, inputs, params) : null;
             for (int i = 0; i < out.size(); i++) {
                 Tensor o = out.get(i);

@@ -115,6 +115,19 @@ public final class CpuExecutable implements AutoCloseable {
         return exe;
     }
 
+    /** Wall time per kind of step (kernels named by their op), summed over runs; null when off. */
+    private Map<String, Long> profile;
+
+    /** Starts summing the wall time of each kind of step over the following runs. */
+    public void profile() { profile = new LinkedHashMap<>(); }
+
+    /** The summed times in ns, largest first. */
+    public List<Map.Entry<String, Long>> profileReport() {
+        List<Map.Entry<String, Long>> out = new ArrayList<>(profile == null ? Map.<String, Long>of().entrySet() : profile.entrySet());
+        out.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+        return out;
+    }
+
     /** Whether the compiled code came from the disk cache. */
     public boolean fromCache() { return fromCache; }
 
@@ -144,8 +157,16 @@ public final class CpuExecutable implements AutoCloseable {
                             throw new IllegalStateException("reshape %" + a.result().id() + " has no operand of " + Tensor.numel(shape) + " elements");
                         tensors.put(KernelLowering.bufferName(a.result()), new Tensor(of.dtype(), shape, of.data()));
                     }
-                    case Call c -> call(c, tensors, env, out, scratch);
-                    case Gemm m -> gemm(m, tensors, env, out, scratch);
+                    case Call c -> {
+                        long t0 = profile == null ? 0 : System.nanoTime();
+                        call(c, tensors, env, out, scratch);
+                        if (profile != null) profile.merge(c.kernel().name().replaceFirst("^k\\d+_", ""), System.nanoTime() - t0, Long::sum);
+                    }
+                    case Gemm m -> {
+                        long t0 = profile == null ? 0 : System.nanoTime();
+                        gemm(m, tensors, env, out, scratch);
+                        if (profile != null) profile.merge("gemm" + (m.transposeB() ? " (B transposed)" : ""), System.nanoTime() - t0, Long::sum);
+                    }
                 }
             }
             List<Tensor> result = new ArrayList<>();
