@@ -26,6 +26,7 @@ import strata.compiler.kernel.Kernel;
 import strata.compiler.llvm.CompileCache;
 import strata.compiler.llvm.Jit;
 import strata.compiler.llvm.KernelModule;
+import strata.compiler.llvm.MatmulCodegen;
 import strata.compiler.llvm.ObjectCode;
 import strata.compiler.lower.ArenaPlan;
 import strata.compiler.lower.GraphLowering;
@@ -48,7 +49,7 @@ public final class CpuExecutable implements AutoCloseable {
 
     private record Alias(Value result, Value of) implements Step {}
 
-    private record Gemm(Value a, Value b, Value c, boolean transposeB) implements Step {}
+    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init) implements Step {}
 
     /** Where temporaries live for the sizes of the last run: one arena, reused while the sizes stay. */
     private Map<String, Long> plannedFor;
@@ -57,8 +58,8 @@ public final class CpuExecutable implements AutoCloseable {
     private Arena planArena;
     private MemorySegment planMemory;
 
-    /** The tuned GEMMs, compiled when a program first needs one ([0]: B as [K, N], [1]: as [N, K]). */
-    private final CpuMatmul[] gemms = new CpuMatmul[2];
+    /** The tuned GEMMs, compiled when a program first needs one: [transposed B * 2 + with init]. */
+    private final CpuMatmul[] gemms = new CpuMatmul[4];
 
     private final Graph graph;
     private final List<Step> steps = new ArrayList<>();
@@ -110,7 +111,7 @@ public final class CpuExecutable implements AutoCloseable {
             exe.steps.add(switch (p) {
                 case GraphLowering.Call c -> new Call(c.kernel(), Linker.nativeLinker().downcallHandle(jit.lookup(c.kernel().name()), entry));
                 case GraphLowering.Alias a -> new Alias(a.result(), a.of());
-                case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB());
+                case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB(), m.init());
             });
         return exe;
     }
@@ -257,6 +258,7 @@ public final class CpuExecutable implements AutoCloseable {
                 case Gemm m -> {
                     touch.accept(KernelLowering.bufferName(m.a()), null);
                     touch.accept(KernelLowering.bufferName(m.b()), null);
+                    if (m.init() != null) touch.accept(KernelLowering.bufferName(m.init()), null);
                     touch.accept(KernelLowering.bufferName(m.c()), Tensor.numel(m.c().type().concreteShape(env)) * m.c().type().dtype().bytes());
                 }
             }
@@ -289,9 +291,14 @@ public final class CpuExecutable implements AutoCloseable {
         long k = a.shape()[a.shape().length - 1];
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
-        int which = m.transposeB() ? 1 : 0;
-        if (gemms[which] == null) gemms[which] = CpuMatmul.compile(m.transposeB());
-        gemms[which].run(pool, a.data(), b.data(), c.data(), rows, n, k);
+        int which = (m.transposeB() ? 2 : 0) + (m.init() != null ? 1 : 0);
+        if (gemms[which] == null) gemms[which] = CpuMatmul.compile(m.transposeB(), m.init() != null, MatmulCodegen.Blocking.forThisCpu());
+        if (m.init() == null) gemms[which].run(pool, a.data(), b.data(), c.data(), rows, n, k);
+        else {
+            Tensor init = tensors.get(KernelLowering.bufferName(m.init()));
+            if (init == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its bias or residual exists");
+            gemms[which].run(pool, a.data(), b.data(), c.data(), init.data(), init.shape().length == 1 ? 0 : n, rows, n, k);
+        }
     }
 
     private static long evalDim(Dim d, Map<String, Long> env) {

@@ -26,12 +26,14 @@ public final class CpuMatmul implements AutoCloseable {
     private final Jit jit;
     private final MethodHandle packA, compute;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment args = arena.allocate(ADDRESS, 5), sizes = arena.allocate(JAVA_LONG, 5);
+    private final MemorySegment args = arena.allocate(ADDRESS, 6), sizes = arena.allocate(JAVA_LONG, 6);
+    private final boolean withInit;
     private Arena packedAArena = Arena.ofShared(), workspaceArena = Arena.ofShared();
     private MemorySegment packedA = MemorySegment.NULL, workspace = MemorySegment.NULL;
 
-    private CpuMatmul(boolean transposeB, Blocking blocking, Jit jit, MethodHandle packA, MethodHandle compute) {
+    private CpuMatmul(boolean transposeB, boolean withInit, Blocking blocking, Jit jit, MethodHandle packA, MethodHandle compute) {
         this.transposeB = transposeB;
+        this.withInit = withInit;
         this.blocking = blocking;
         this.jit = jit;
         this.packA = packA;
@@ -40,15 +42,18 @@ public final class CpuMatmul implements AutoCloseable {
 
     public static CpuMatmul compile(boolean transposeB) { return compile(transposeB, Blocking.forThisCpu()); }
 
-    public static CpuMatmul compile(boolean transposeB, Blocking blocking) {
+    public static CpuMatmul compile(boolean transposeB, Blocking blocking) { return compile(transposeB, false, blocking); }
+
+    /** With {@code withInit}, {@link #run(KernelPool, MemorySegment, MemorySegment, MemorySegment, MemorySegment, long, long, long, long)} adds C to a bias or residual. */
+    public static CpuMatmul compile(boolean transposeB, boolean withInit, Blocking blocking) {
         IrModule m = new IrModule(NAME);
-        MatmulCodegen.emit(m, NAME, transposeB, blocking);
+        MatmulCodegen.emit(m, NAME, transposeB, blocking, withInit);
         m.optimize();
         Jit jit = new Jit();
         jit.add(m);
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
         Linker l = Linker.nativeLinker();
-        return new CpuMatmul(transposeB, blocking, jit,
+        return new CpuMatmul(transposeB, withInit, blocking, jit,
                 l.downcallHandle(jit.lookup(NAME + "_pack_a"), entry), l.downcallHandle(jit.lookup(NAME), entry));
     }
 
@@ -59,6 +64,19 @@ public final class CpuMatmul implements AutoCloseable {
      * memory. Refuses segments smaller than their shapes before any native code runs.
      */
     public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, long rows, long n, long k) {
+        if (withInit) throw new IllegalStateException("this matmul was compiled with an init operand; pass it");
+        run(pool, a, b, c, MemorySegment.NULL, 0, rows, n, k);
+    }
+
+    /**
+     * C = init + A @ B where init is a bias [N] ({@code initStride} 0) or a residual [M, N]
+     * ({@code initStride} N), added in the same pass that writes C.
+     */
+    public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment init, long initStride, long rows, long n, long k) {
+        if (withInit) {
+            if (initStride != 0 && initStride != n) throw new IllegalArgumentException("an init operand's row stride is 0 (bias) or N, got " + initStride);
+            need("init", init, initStride == 0 ? n : rows * n, initStride == 0 ? "[" + n + "]" : "[" + rows + ", " + n + "]");
+        }
         if (rows < 1 || n < 1 || k < 1) throw new IllegalArgumentException("matmul sizes must be >= 1, got M=" + rows + " N=" + n + " K=" + k);
         need("A", a, rows * k, "[" + rows + ", " + k + "]");
         need("B", b, k * n, transposeB ? "[" + n + ", " + k + "]" : "[" + k + ", " + n + "]");
@@ -81,6 +99,8 @@ public final class CpuMatmul implements AutoCloseable {
         args.setAtIndex(ADDRESS, 2, c);
         args.setAtIndex(ADDRESS, 3, packedA);
         args.setAtIndex(ADDRESS, 4, workspace);
+        args.setAtIndex(ADDRESS, 5, withInit ? init : MemorySegment.NULL);
+        sizes.setAtIndex(JAVA_LONG, 5, initStride);
         sizes.setAtIndex(JAVA_LONG, 0, rows);
         sizes.setAtIndex(JAVA_LONG, 1, n);
         sizes.setAtIndex(JAVA_LONG, 2, k);

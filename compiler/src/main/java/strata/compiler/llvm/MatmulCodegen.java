@@ -70,10 +70,13 @@ public final class MatmulCodegen {
     private final String name;
     private final boolean transposeB;
     private final Blocking bl;
+    /** C starts from an init operand (buffers[5], row stride sizes[5]): a bias (stride 0) or a residual (stride N). */
+    private final boolean withInit;
     private final LLVMTypeRef f32, i64, vec;
 
-    private MatmulCodegen(IrModule m, String name, boolean transposeB, Blocking bl) {
+    private MatmulCodegen(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit) {
         this.m = m;
+        this.withInit = withInit;
         this.name = name;
         this.transposeB = transposeB;
         this.bl = bl;
@@ -84,7 +87,16 @@ public final class MatmulCodegen {
 
     /** Adds {@code <name>_pack_a} and {@code <name>} (and their internal helpers) to the module. */
     public static void emit(IrModule m, String name, boolean transposeB, Blocking bl) {
-        MatmulCodegen g = new MatmulCodegen(m, name, transposeB, bl);
+        emit(m, name, transposeB, bl, false);
+    }
+
+    /**
+     * As {@link #emit(IrModule, String, boolean, Blocking)}; with {@code withInit} the product is
+     * added to an init operand in the micro-kernel's first stores (the epilogue of {@code
+     * x @ W^T + b} and of a residual {@code r + x @ W^T}), so C is written once.
+     */
+    public static void emit(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit) {
+        MatmulCodegen g = new MatmulCodegen(m, name, transposeB, bl, withInit);
         LLVMValueRef kernel = g.microKernel();
         LLVMValueRef packB = g.packB();
         g.packAEntry();
@@ -115,9 +127,12 @@ public final class MatmulCodegen {
      */
     private LLVMValueRef microKernel() {
         int mr = bl.mr(), nv = bl.nr() / LANES, nr = bl.nr();
-        LLVMValueRef fn = internal(m.function(name + "_kernel", m.voidType(), m.ptr(), m.ptr(), m.ptr(), i64, i64, i64, i64, m.i1()));
+        LLVMValueRef fn = withInit
+                ? internal(m.function(name + "_kernel", m.voidType(), m.ptr(), m.ptr(), m.ptr(), i64, i64, i64, i64, m.i1(), m.ptr(), i64))
+                : internal(m.function(name + "_kernel", m.voidType(), m.ptr(), m.ptr(), m.ptr(), i64, i64, i64, i64, m.i1()));
         LLVMValueRef a = m.param(fn, 0), b = m.param(fn, 1), cp = m.param(fn, 2), ldc = m.param(fn, 3), kc = m.param(fn, 4),
                 mrEff = m.param(fn, 5), nrEff = m.param(fn, 6), first = m.param(fn, 7);
+        LLVMValueRef ip = withInit ? m.param(fn, 8) : null, ldi = withInit ? m.param(fn, 9) : null;
         LLVMValueRef[] init = new LLVMValueRef[mr * nv];
         for (int j = 0; j < init.length; j++) init[j] = m.zero(vec);
         LLVMValueRef[] acc = m.loop(fn, c(0), kc, init, (k, cur) -> {
@@ -137,7 +152,10 @@ public final class MatmulCodegen {
                 for (int v = 0; v < nv; v++) {
                     LLVMValueRef p = m.gep(f32, cp, m.addI(m.mulI(c(r), ldc), c((long) v * LANES)));
                     int j = r * nv + v;
-                    m.ifElse(fn, first, () -> m.store(acc[j], p, 4), () -> m.store(m.fadd(m.load(vec, p, 4), acc[j]), p, 4));
+                    long lane = (long) v * LANES, row = r;
+                    m.ifElse(fn, first, () -> m.store(withInit
+                            ? m.fadd(m.load(vec, m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))), 4), acc[j]) : acc[j], p, 4),
+                            () -> m.store(m.fadd(m.load(vec, p, 4), acc[j]), p, 4));
                 }
         }, () -> {
             LLVMValueRef tile = m.alloca(fn, LLVMArrayType2(f32, (long) mr * nr), "tile");
@@ -146,7 +164,8 @@ public final class MatmulCodegen {
             m.loop(fn, c(0), mrEff, r -> m.loop(fn, c(0), nrEff, col -> {
                 LLVMValueRef x = m.load(f32, m.gep(f32, tile, m.addI(m.mulI(r, c(nr)), col)));
                 LLVMValueRef p = m.gep(f32, cp, m.addI(m.mulI(r, ldc), col));
-                LLVMValueRef old = m.select(first, m.constF32(0), m.load(f32, p));
+                LLVMValueRef start = withInit ? m.load(f32, m.gep(f32, ip, m.addI(m.mulI(r, ldi), col))) : m.constF32(0);
+                LLVMValueRef old = m.select(first, start, m.load(f32, p));
                 m.store(m.fadd(old, x), p);
             }));
         });
@@ -247,6 +266,7 @@ public final class MatmulCodegen {
         LLVMValueRef b = arg(fn, 0, 1, m.ptr()), cm = arg(fn, 0, 2, m.ptr()), ap = arg(fn, 0, 3, m.ptr()), ws = arg(fn, 0, 4, m.ptr());
         LLVMValueRef rows = arg(fn, 1, 0, i64), n = arg(fn, 1, 1, i64), k = arg(fn, 1, 2, i64), slots = arg(fn, 1, 3, i64),
                 alongN = arg(fn, 1, 4, i64), alongM = m.sdiv(slots, alongN);
+        LLVMValueRef init = withInit ? arg(fn, 0, 5, m.ptr()) : null, ldi = withInit ? arg(fn, 1, 5, i64) : null;
         LLVMValueRef np = m.sdiv(m.addI(n, c(nr - 1)), c(nr)), mp = m.sdiv(m.addI(rows, c(mr - 1)), c(mr));
         LLVMValueRef kBlocks = m.sdiv(m.addI(k, c(kcMax - 1)), c(kcMax));
         LLVMTypeRef kernelType = LLVMGlobalGetValueType(kernel), packType = LLVMGlobalGetValueType(packB);
@@ -273,7 +293,11 @@ public final class MatmulCodegen {
                             LLVMValueRef col0 = m.mulI(m.addI(jc, j), c(nr));
                             LLVMValueRef nrEff = m.minI(c(nr), m.subI(n, col0));
                             LLVMValueRef bPanel = m.gep(f32, bp, m.mulI(j, m.mulI(c(nr), kc)));
-                            m.call(kernel, kernelType, aPanel, bPanel, m.gep(f32, cm, m.addI(cRow, col0)), n, kc, mrEff, nrEff, first);
+                            LLVMValueRef cTile = m.gep(f32, cm, m.addI(cRow, col0));
+                            if (withInit) {
+                                LLVMValueRef iTile = m.gep(f32, init, m.addI(m.mulI(row0, ldi), col0));
+                                m.call(kernel, kernelType, aPanel, bPanel, cTile, n, kc, mrEff, nrEff, first, iTile, ldi);
+                            } else m.call(kernel, kernelType, aPanel, bPanel, cTile, n, kc, mrEff, nrEff, first);
                         });
                     });
                 });

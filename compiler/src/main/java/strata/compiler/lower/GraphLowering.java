@@ -33,8 +33,45 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     /**
      * {@code c = a @ b} by the target's tuned GEMM rather than a kernel of the dialect: a is
      * [.., M, K] (its leading axes folded into the rows), b a matrix [K, N] or, transposed, [N, K].
+     * With {@code init} (a bias [N] or a residual of c's shape, else null) the GEMM computes
+     * {@code init + a @ b}: the {@code add} that followed the matmul is its epilogue.
      */
-    public record Gemm(Value a, Value b, Value c, boolean transposeB) implements Step {}
+    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init) implements Step {}
+
+    /**
+     * The GEMMs whose only use is an {@code add} of a bias [N] or a residual of the same shape,
+     * where that add is a kernel by itself, which then runs as the GEMM's epilogue: gemm op -> add
+     * op. (Activations after the add are fused with it into an elementwise kernel instead.)
+     */
+    private static Map<Op, Op> epilogues(Graph g, Map<Value, Op> producers, Map<Op, List<Op>> groups) {
+        Map<Value, Integer> uses = new HashMap<>();
+        for (Op op : g.ops()) countUses(op, uses);
+        for (Value v : g.outputs()) uses.merge(v, 1, Integer::sum);
+        Map<Op, Op> out = new HashMap<>();
+        for (Op add : g.ops()) {
+            // only an add that is a kernel of its own: one fused into a longer chain stays there
+            if (add.kind() != OpKind.ADD || groups.getOrDefault(add, List.of()).size() != 1) continue;
+            for (int i = 0; i < 2; i++) {
+                Op p = producers.get(add.operands().get(i));
+                Value other = add.operands().get(1 - i);
+                if (p == null || !isGemm(p) || out.containsKey(p) || uses.getOrDefault(p.result(), 0) != 1 || !add.type().equals(p.type())) continue;
+                boolean bias = other.type().rank() == 1 && other.type().dim(0).equals(p.type().dim(-1));
+                if ((bias || other.type().equals(p.type())) && other.type().dtype() == strata.compiler.graph.DType.F32) {
+                    out.put(p, add);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void countUses(Op op, Map<Value, Integer> uses) {
+        for (Value v : op.operands()) uses.merge(v, 1, Integer::sum);
+        for (var r : op.regions()) {
+            for (Op o : r.ops()) countUses(o, uses);
+            uses.merge(r.yield(), 1, Integer::sum);
+        }
+    }
 
     /** Whether a matmul is one the tuned GEMM runs: f32, a weight-like 2-D right side, no transposed left. */
     static boolean isGemm(Op op) {
@@ -59,14 +96,23 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public static GraphLowering of(Graph g, boolean fuseAttention) {
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
+        Map<Op, List<Op>> groups = ElementwiseFusion.groups(g);
+        Map<Op, Op> epilogues = epilogues(g, producers, groups);
         List<Step> plan = new ArrayList<>();
         List<OpLowering.Requirement> requirements = new ArrayList<>();
         int n = 0;
-        for (var group : ElementwiseFusion.groups(g).entrySet()) {
+        for (var group : groups.entrySet()) {
             Op root = group.getKey();
             if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
+            if (epilogues.containsKey(root)) continue; // made with its add below
+            Op gemm = epilogues.entrySet().stream().filter(e -> e.getValue() == root).map(Map.Entry::getKey).findFirst().orElse(null);
+            if (gemm != null) {
+                Value other = root.operands().get(0).equals(gemm.result()) ? root.operands().get(1) : root.operands().get(0);
+                plan.add(new Gemm(gemm.operands().get(0), gemm.operands().get(1), root.result(), gemm.boolAttr("transpose_b", false), other));
+                continue;
+            }
             if (isGemm(root)) {
-                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false)));
+                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null));
                 continue;
             }
             OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention);
@@ -84,6 +130,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
             if (p instanceof Gemm m) {
                 needed.add(m.a());
                 needed.add(m.b());
+                if (m.init() != null) needed.add(m.init());
             }
             if (p instanceof Call c) for (Kernel.Buffer b : c.kernel().buffers()) if (named.containsKey(b.name())) needed.add(named.get(b.name()));
         }

@@ -78,6 +78,34 @@ class MatmulTest {
                 .checkAssert((rows, n, k) -> check(transposed, rows, n, k, rows * 7L + n * 131L + k * 8191L));
     }
 
+    /** C = init + A @ B with a bias (stride 0) or a residual (stride N), across several K slices and every block edge. */
+    @Test
+    void initOperandsAreAddedOnceAcrossKSlices() {
+        try (CpuMatmul mm = CpuMatmul.compile(true, true, new MatmulCodegen.Blocking(5, 32, 7, 64)); Arena arena = Arena.ofConfined()) {
+            for (int[] s : new int[][] {{1, 1, 1}, {6, 33, 8}, {11, 65, 15}, {17, 200, 50}})
+                for (boolean bias : new boolean[] {true, false}) {
+                    int rows = s[0], n = s[1], k = s[2];
+                    Random r = new Random(rows * 31L + n + k + (bias ? 1 : 0));
+                    MemorySegment a = arena.allocate(JAVA_FLOAT, (long) rows * k), b = arena.allocate(JAVA_FLOAT, (long) k * n),
+                            c = arena.allocate(JAVA_FLOAT, (long) rows * n), init = arena.allocate(JAVA_FLOAT, bias ? n : (long) rows * n);
+                    for (long i = 0; i < (long) rows * k; i++) a.setAtIndex(JAVA_FLOAT, i, (float) r.nextGaussian());
+                    for (long i = 0; i < (long) k * n; i++) b.setAtIndex(JAVA_FLOAT, i, (float) r.nextGaussian());
+                    for (long i = 0; i < init.byteSize() / 4; i++) init.setAtIndex(JAVA_FLOAT, i, (float) r.nextGaussian());
+                    mm.run(POOL, a, b, c, init, bias ? 0 : n, rows, n, k);
+                    for (int i = 0; i < rows; i++)
+                        for (int j = 0; j < n; j++) {
+                            double sum = init.getAtIndex(JAVA_FLOAT, bias ? j : (long) i * n + j), mag = Math.abs(sum);
+                            for (int q = 0; q < k; q++) {
+                                double x = (double) a.getAtIndex(JAVA_FLOAT, (long) i * k + q) * b.getAtIndex(JAVA_FLOAT, (long) j * k + q);
+                                sum += x;
+                                mag += Math.abs(x);
+                            }
+                            assertEquals(sum, c.getAtIndex(JAVA_FLOAT, (long) i * n + j), 1e-5 * mag + 1e-30, "M=" + rows + " N=" + n + " K=" + k + " bias=" + bias);
+                        }
+                }
+        }
+    }
+
     @Test
     void everyBlockEdgeIsHandled() {
         for (int[] s : new int[][] {{1, 1, 1}, {5, 32, 7}, {6, 33, 8}, {11, 65, 15}, {4, 129, 22}, {17, 200, 50}})

@@ -1,0 +1,77 @@
+package strata.tests.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import strata.compiler.graph.DType;
+import strata.compiler.graph.Graph;
+import strata.compiler.graph.passes.PassManager;
+import strata.compiler.interp.RefTensor;
+import strata.compiler.lower.GraphLowering;
+import strata.runtime.KernelPool;
+import strata.tests.ModelFiles;
+
+/** A bias or a residual added to a matmul runs as the GEMM's epilogue, and equals the interpreter. */
+class GemmEpilogueTest {
+    private static final KernelPool POOL = new KernelPool(2);
+
+    @AfterAll
+    static void close() { POOL.close(); }
+
+    private static Graph graph(String forward, int din, int dout) {
+        String text = "import prelude\nmodel M {\n  input x: f32[B, T, " + din + "]\n  input r: f32[B, T, " + dout + "]\n"
+                + "  lin = Linear(" + din + ", " + dout + ")\n  raw = Linear(" + din + ", " + dout + ", bias = false)\n"
+                + "  forward { return " + forward + " }\n}\n";
+        var b = ModelFiles.buildText("gemm.strata", text, null);
+        assertFalse(b.diagnostics().hasErrors(), b.rendered());
+        return PassManager.parse("default").run(b.graph());
+    }
+
+    private static long gemmsWithInit(Graph g) {
+        return GraphLowering.of(g).steps().stream().filter(s -> s instanceof GraphLowering.Gemm m && m.init() != null).count();
+    }
+
+    @Test
+    void biasAndResidualAddsBecomeEpiloguesButAnAddFeedingAnActivationDoesNot() {
+        assertEquals(1, gemmsWithInit(graph("lin(x)", 6, 5)));
+        assertEquals(1, gemmsWithInit(graph("r + raw(x)", 6, 5)));
+        assertEquals(0, gemmsWithInit(graph("gelu(lin(x))", 6, 5)));
+        assertTrue(GraphLowering.of(graph("lin(x)", 6, 5)).kernels().isEmpty(), "no kernel left for the bias add");
+    }
+
+    @Test
+    void epiloguesEqualTheInterpreterOnOddShapes() {
+        qt().withExamples(20).forAll(integers().between(1, 70), integers().between(1, 45), integers().between(1, 3), integers().between(0, 2))
+                .checkAssert((din, dout, t, which) -> {
+                    String fwd = switch (which) {
+                        case 0 -> "lin(x)";
+                        case 1 -> "r + raw(x)";
+                        default -> "lin(x) + r";
+                    };
+                    Graph g = graph(fwd, din, dout);
+                    Random rnd = new Random(din * 131L + dout * 7L + t);
+                    Map<String, RefTensor> in = new HashMap<>();
+                    in.put("x", gaussian(rnd, 2, t, din));
+                    in.put("r", gaussian(rnd, 2, t, dout));
+                    Map<String, RefTensor> params = ModelFiles.randomParams(g, din + dout);
+                    Compiled.assertMatches(g, in, params, 1e-5, 1e-5, POOL);
+                });
+    }
+
+    private static RefTensor gaussian(Random r, long... shape) {
+        int n = 1;
+        for (long s : shape) n *= (int) s;
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+        return RefTensor.of(DType.F32, shape, v);
+    }
+}
