@@ -36,7 +36,10 @@ class FusedElementwiseTest {
     @AfterAll
     static void close() { POOL.close(); }
 
-    private static final OpKind[] UNARY = {OpKind.NEG, OpKind.EXP, OpKind.TANH, OpKind.SIGMOID, OpKind.ABS, OpKind.ERF, OpKind.SIN};
+    // no sin: sin(exp(x)) turns the f32 rounding of a large exp into an absolute error of 1e-4
+    // against the double-precision interpreter (found by a 3,000-graph search); that is float
+    // arithmetic, not a kernel bug; sin and cos are compared through rotary positions (CompiledModelTest)
+    private static final OpKind[] UNARY = {OpKind.NEG, OpKind.EXP, OpKind.TANH, OpKind.SIGMOID, OpKind.ABS, OpKind.ERF};
     private static final OpKind[] BINARY = {OpKind.ADD, OpKind.SUB, OpKind.MUL, OpKind.MAX, OpKind.MIN};
 
     /** A random graph over x: f32[B, T, D], a bias f32[D], a gate f32[1, T, 1] and constants. */
