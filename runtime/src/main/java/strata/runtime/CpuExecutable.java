@@ -49,7 +49,7 @@ public final class CpuExecutable implements AutoCloseable {
 
     private record Alias(Value result, Value of) implements Step {}
 
-    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init) implements Step {}
+    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, MatmulCodegen.Activation activation) implements Step {}
 
     /** Where temporaries live for the sizes of the last run: one arena, reused while the sizes stay. */
     private Map<String, Long> plannedFor;
@@ -58,8 +58,8 @@ public final class CpuExecutable implements AutoCloseable {
     private Arena planArena;
     private MemorySegment planMemory;
 
-    /** The tuned GEMMs, compiled when a program first needs one: [transposed B * 2 + with init]. */
-    private final CpuMatmul[] gemms = new CpuMatmul[4];
+    /** The tuned GEMMs, compiled when a program first needs one, by layout, init operand and activation. */
+    private final Map<String, CpuMatmul> gemms = new HashMap<>();
 
     private final Graph graph;
     private final List<Step> steps = new ArrayList<>();
@@ -111,7 +111,8 @@ public final class CpuExecutable implements AutoCloseable {
             exe.steps.add(switch (p) {
                 case GraphLowering.Call c -> new Call(c.kernel(), Linker.nativeLinker().downcallHandle(jit.lookup(c.kernel().name()), entry));
                 case GraphLowering.Alias a -> new Alias(a.result(), a.of());
-                case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB(), m.init());
+                case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB(), m.init(), m.activation() == null
+                        ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()));
             });
         return exe;
     }
@@ -291,13 +292,13 @@ public final class CpuExecutable implements AutoCloseable {
         long k = a.shape()[a.shape().length - 1];
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
-        int which = (m.transposeB() ? 2 : 0) + (m.init() != null ? 1 : 0);
-        if (gemms[which] == null) gemms[which] = CpuMatmul.compile(m.transposeB(), m.init() != null, MatmulCodegen.Blocking.forThisCpu());
-        if (m.init() == null) gemms[which].run(pool, a.data(), b.data(), c.data(), rows, n, k);
+        CpuMatmul mm = gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation(),
+                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), MatmulCodegen.Blocking.forThisCpu()));
+        if (m.init() == null) mm.run(pool, a.data(), b.data(), c.data(), MemorySegment.NULL, 0, rows, n, k);
         else {
             Tensor init = tensors.get(KernelLowering.bufferName(m.init()));
             if (init == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its bias or residual exists");
-            gemms[which].run(pool, a.data(), b.data(), c.data(), init.data(), init.shape().length == 1 ? 0 : n, rows, n, k);
+            mm.run(pool, a.data(), b.data(), c.data(), init.data(), init.shape().length == 1 ? 0 : n, rows, n, k);
         }
     }
 
@@ -353,7 +354,7 @@ public final class CpuExecutable implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (CpuMatmul m : gemms) if (m != null) m.close();
+        for (CpuMatmul m : gemms.values()) m.close();
         if (planArena != null) planArena.close();
         jit.close();
     }

@@ -46,8 +46,13 @@ public final class CpuMatmul implements AutoCloseable {
 
     /** With {@code withInit}, {@link #run(KernelPool, MemorySegment, MemorySegment, MemorySegment, MemorySegment, long, long, long, long)} adds C to a bias or residual. */
     public static CpuMatmul compile(boolean transposeB, boolean withInit, Blocking blocking) {
+        return compile(transposeB, withInit, MatmulCodegen.Activation.NONE, blocking);
+    }
+
+    /** With an activation applied to C after the product (and the init operand) is complete. */
+    public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, Blocking blocking) {
         IrModule m = new IrModule(NAME);
-        MatmulCodegen.emit(m, NAME, transposeB, blocking, withInit);
+        MatmulCodegen.emit(m, NAME, transposeB, blocking, withInit, activation);
         m.optimize();
         Jit jit = new Jit();
         jit.add(m);

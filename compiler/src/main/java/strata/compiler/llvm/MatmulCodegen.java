@@ -72,11 +72,32 @@ public final class MatmulCodegen {
     private final Blocking bl;
     /** C starts from an init operand (buffers[5], row stride sizes[5]): a bias (stride 0) or a residual (stride N). */
     private final boolean withInit;
+    private final Activation activation;
+
+    /**
+     * An activation applied to C in the stores of the last K slice: GELU in its erf or tanh form
+     * (Hendrycks and Gimpel 2016), the same formulas as the reference interpreter.
+     */
+    public enum Activation {
+        NONE, GELU_ERF, GELU_TANH;
+
+        LLVMValueRef apply(IrModule m, LLVMValueRef x) {
+            LLVMTypeRef t = LLVMTypeOf(x);
+            LLVMValueRef inner = switch (this) {
+                case NONE -> null;
+                case GELU_ERF -> VectorMath.erf(m, m.fmul(x, m.constReal(t, 1 / Math.sqrt(2))));
+                case GELU_TANH -> VectorMath.tanh(m, m.fmul(m.constReal(t, Math.sqrt(2 / Math.PI)),
+                        m.fadd(x, m.fmul(m.constReal(t, 0.044715), m.fmul(m.fmul(x, x), x)))));
+            };
+            return inner == null ? x : m.fmul(m.fmul(m.constReal(t, 0.5), x), m.fadd(m.constReal(t, 1), inner));
+        }
+    }
     private final LLVMTypeRef f32, i64, vec;
 
-    private MatmulCodegen(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit) {
+    private MatmulCodegen(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation) {
         this.m = m;
         this.withInit = withInit;
+        this.activation = activation;
         this.name = name;
         this.transposeB = transposeB;
         this.bl = bl;
@@ -96,7 +117,12 @@ public final class MatmulCodegen {
      * x @ W^T + b} and of a residual {@code r + x @ W^T}), so C is written once.
      */
     public static void emit(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit) {
-        MatmulCodegen g = new MatmulCodegen(m, name, transposeB, bl, withInit);
+        emit(m, name, transposeB, bl, withInit, Activation.NONE);
+    }
+
+    /** With an activation too, applied in the stores of the last K slice. */
+    public static void emit(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation) {
+        MatmulCodegen g = new MatmulCodegen(m, name, transposeB, bl, withInit, activation);
         LLVMValueRef kernel = g.microKernel();
         LLVMValueRef packB = g.packB();
         g.packAEntry();
@@ -127,12 +153,14 @@ public final class MatmulCodegen {
      */
     private LLVMValueRef microKernel() {
         int mr = bl.mr(), nv = bl.nr() / LANES, nr = bl.nr();
-        LLVMValueRef fn = withInit
-                ? internal(m.function(name + "_kernel", m.voidType(), m.ptr(), m.ptr(), m.ptr(), i64, i64, i64, i64, m.i1(), m.ptr(), i64))
-                : internal(m.function(name + "_kernel", m.voidType(), m.ptr(), m.ptr(), m.ptr(), i64, i64, i64, i64, m.i1()));
+        java.util.List<LLVMTypeRef> ps = new java.util.ArrayList<>(java.util.List.of(m.ptr(), m.ptr(), m.ptr(), i64, i64, i64, i64, m.i1()));
+        if (withInit) ps.addAll(java.util.List.of(m.ptr(), i64));
+        if (activation != Activation.NONE) ps.add(m.i1());
+        LLVMValueRef fn = internal(m.function(name + "_kernel", m.voidType(), ps.toArray(LLVMTypeRef[]::new)));
         LLVMValueRef a = m.param(fn, 0), b = m.param(fn, 1), cp = m.param(fn, 2), ldc = m.param(fn, 3), kc = m.param(fn, 4),
                 mrEff = m.param(fn, 5), nrEff = m.param(fn, 6), first = m.param(fn, 7);
         LLVMValueRef ip = withInit ? m.param(fn, 8) : null, ldi = withInit ? m.param(fn, 9) : null;
+        LLVMValueRef last = activation != Activation.NONE ? m.param(fn, withInit ? 10 : 8) : null;
         LLVMValueRef[] init = new LLVMValueRef[mr * nv];
         for (int j = 0; j < init.length; j++) init[j] = m.zero(vec);
         LLVMValueRef[] acc = m.loop(fn, c(0), kc, init, (k, cur) -> {
@@ -153,7 +181,12 @@ public final class MatmulCodegen {
                     LLVMValueRef p = m.gep(f32, cp, m.addI(m.mulI(c(r), ldc), c((long) v * LANES)));
                     int j = r * nv + v;
                     long lane = (long) v * LANES, row = r;
-                    m.ifElse(fn, first, () -> m.store(withInit
+                    if (activation != Activation.NONE) {
+                        // start (init, zero or the partial sum so far) + this slice, activated after the last slice
+                        LLVMValueRef start = withInit ? m.load(vec, m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))), 4) : m.zero(vec);
+                        LLVMValueRef sum = m.fadd(m.select(first, start, m.load(vec, p, 4)), acc[j]);
+                        m.store(m.select(last, activation.apply(m, sum), sum), p, 4);
+                    } else m.ifElse(fn, first, () -> m.store(withInit
                             ? m.fadd(m.load(vec, m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))), 4), acc[j]) : acc[j], p, 4),
                             () -> m.store(m.fadd(m.load(vec, p, 4), acc[j]), p, 4));
                 }
@@ -166,7 +199,8 @@ public final class MatmulCodegen {
                 LLVMValueRef p = m.gep(f32, cp, m.addI(m.mulI(r, ldc), col));
                 LLVMValueRef start = withInit ? m.load(f32, m.gep(f32, ip, m.addI(m.mulI(r, ldi), col))) : m.constF32(0);
                 LLVMValueRef old = m.select(first, start, m.load(f32, p));
-                m.store(m.fadd(old, x), p);
+                LLVMValueRef sum = m.fadd(old, x);
+                m.store(last == null ? sum : m.select(last, activation.apply(m, sum), sum), p);
             }));
         });
         m.retVoid();
@@ -283,7 +317,7 @@ public final class MatmulCodegen {
                     LLVMValueRef pc = m.mulI(pb, c(kcMax));
                     LLVMValueRef kc = m.minI(c(kcMax), m.subI(k, pc));
                     m.call(packB, packType, b, bp, n, k, jc, jn, pc, kc);
-                    LLVMValueRef first = m.icmp(LLVMIntEQ, pb, c(0));
+                    LLVMValueRef first = m.icmp(LLVMIntEQ, pb, c(0)), last = m.icmp(LLVMIntEQ, pb, m.subI(kBlocks, c(1)));
                     m.loop(fn, i0, i1, ip -> {
                         LLVMValueRef row0 = m.mulI(ip, c(mr));
                         LLVMValueRef aPanel = m.gep(f32, ap, m.addI(m.mulI(row0, k), m.mulI(pc, c(mr))));
@@ -294,10 +328,10 @@ public final class MatmulCodegen {
                             LLVMValueRef nrEff = m.minI(c(nr), m.subI(n, col0));
                             LLVMValueRef bPanel = m.gep(f32, bp, m.mulI(j, m.mulI(c(nr), kc)));
                             LLVMValueRef cTile = m.gep(f32, cm, m.addI(cRow, col0));
-                            if (withInit) {
-                                LLVMValueRef iTile = m.gep(f32, init, m.addI(m.mulI(row0, ldi), col0));
-                                m.call(kernel, kernelType, aPanel, bPanel, cTile, n, kc, mrEff, nrEff, first, iTile, ldi);
-                            } else m.call(kernel, kernelType, aPanel, bPanel, cTile, n, kc, mrEff, nrEff, first);
+                            java.util.List<LLVMValueRef> args = new java.util.ArrayList<>(java.util.List.of(aPanel, bPanel, cTile, n, kc, mrEff, nrEff, first));
+                            if (withInit) args.addAll(java.util.List.of(m.gep(f32, init, m.addI(m.mulI(row0, ldi), col0)), ldi));
+                            if (activation != Activation.NONE) args.add(last);
+                            m.call(kernel, kernelType, args.toArray(LLVMValueRef[]::new));
                         });
                     });
                 });

@@ -34,35 +34,54 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
      * {@code c = a @ b} by the target's tuned GEMM rather than a kernel of the dialect: a is
      * [.., M, K] (its leading axes folded into the rows), b a matrix [K, N] or, transposed, [N, K].
      * With {@code init} (a bias [N] or a residual of c's shape, else null) the GEMM computes
-     * {@code init + a @ b}: the {@code add} that followed the matmul is its epilogue.
+     * {@code init + a @ b}: the {@code add} that followed the matmul is its epilogue; with
+     * {@code activation} ("gelu_erf" or "gelu_tanh", else null) the GEMM applies it last.
      */
-    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init) implements Step {}
+    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation) implements Step {}
+
+    /** What a GEMM absorbs: the op whose result it writes, the operand it adds (or null), its activation (or null). */
+    private record Epilogue(Op root, Value init, String activation) {}
 
     /**
      * The GEMMs whose only use is an {@code add} of a bias [N] or a residual of the same shape,
      * where that add is a kernel by itself, which then runs as the GEMM's epilogue: gemm op -> add
      * op. (Activations after the add are fused with it into an elementwise kernel instead.)
      */
-    private static Map<Op, Op> epilogues(Graph g, Map<Value, Op> producers, Map<Op, List<Op>> groups) {
+    private static Map<Op, Epilogue> epilogues(Graph g, Map<Value, Op> producers, Map<Op, List<Op>> groups) {
         Map<Value, Integer> uses = new HashMap<>();
         for (Op op : g.ops()) countUses(op, uses);
         for (Value v : g.outputs()) uses.merge(v, 1, Integer::sum);
-        Map<Op, Op> out = new HashMap<>();
-        for (Op add : g.ops()) {
-            // only an add that is a kernel of its own: one fused into a longer chain stays there
-            if (add.kind() != OpKind.ADD || groups.getOrDefault(add, List.of()).size() != 1) continue;
+        Map<Op, Epilogue> out = new HashMap<>();
+        for (var group : groups.entrySet()) {
+            Op root = group.getKey();
+            List<Op> members = group.getValue();
+            // gelu(gemm), add(gemm, x) or gelu(add(gemm, x)): the whole group, and nothing else
+            String act = root.kind() == OpKind.GELU ? "gelu_" + (root.strAttr("approximate", "erf").equals("tanh") ? "tanh" : "erf") : null;
+            Op add = act == null ? root : members.size() == 2 && members.get(0).kind() == OpKind.ADD
+                    && root.operands().getFirst().equals(members.get(0).result()) ? members.get(0) : null;
+            if (act != null && members.size() == 1) {
+                Op p = producers.get(root.operands().getFirst());
+                if (single(p, uses, root)) out.put(p, new Epilogue(root, null, act));
+                continue;
+            }
+            if (add == null || add.kind() != OpKind.ADD || members.size() != (act == null ? 1 : 2)) continue;
             for (int i = 0; i < 2; i++) {
                 Op p = producers.get(add.operands().get(i));
                 Value other = add.operands().get(1 - i);
-                if (p == null || !isGemm(p) || out.containsKey(p) || uses.getOrDefault(p.result(), 0) != 1 || !add.type().equals(p.type())) continue;
+                if (!single(p, uses, add) || out.containsKey(p)) continue;
                 boolean bias = other.type().rank() == 1 && other.type().dim(0).equals(p.type().dim(-1));
                 if ((bias || other.type().equals(p.type())) && other.type().dtype() == strata.compiler.graph.DType.F32) {
-                    out.put(p, add);
+                    out.put(p, new Epilogue(root, other, act));
                     break;
                 }
             }
         }
         return out;
+    }
+
+    /** A GEMM whose only use is {@code user}, of the same type, so that the GEMM may write user's result. */
+    private static boolean single(Op p, Map<Value, Integer> uses, Op user) {
+        return p != null && isGemm(p) && uses.getOrDefault(p.result(), 0) == 1 && user.type().equals(p.type());
     }
 
     private static void countUses(Op op, Map<Value, Integer> uses) {
@@ -97,22 +116,23 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
         Map<Op, List<Op>> groups = ElementwiseFusion.groups(g);
-        Map<Op, Op> epilogues = epilogues(g, producers, groups);
+        Map<Op, Epilogue> epilogues = epilogues(g, producers, groups);
         List<Step> plan = new ArrayList<>();
         List<OpLowering.Requirement> requirements = new ArrayList<>();
         int n = 0;
         for (var group : groups.entrySet()) {
             Op root = group.getKey();
             if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
-            if (epilogues.containsKey(root)) continue; // made with its add below
-            Op gemm = epilogues.entrySet().stream().filter(e -> e.getValue() == root).map(Map.Entry::getKey).findFirst().orElse(null);
-            if (gemm != null) {
-                Value other = root.operands().get(0).equals(gemm.result()) ? root.operands().get(1) : root.operands().get(0);
-                plan.add(new Gemm(gemm.operands().get(0), gemm.operands().get(1), root.result(), gemm.boolAttr("transpose_b", false), other));
+            if (epilogues.containsKey(root)) continue; // made with its epilogue below
+            var fused = epilogues.entrySet().stream().filter(e -> e.getValue().root() == root).findFirst().orElse(null);
+            if (fused != null) {
+                Op gemm = fused.getKey();
+                plan.add(new Gemm(gemm.operands().get(0), gemm.operands().get(1), root.result(), gemm.boolAttr("transpose_b", false),
+                        fused.getValue().init(), fused.getValue().activation()));
                 continue;
             }
             if (isGemm(root)) {
-                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null));
+                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null));
                 continue;
             }
             OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention);

@@ -106,6 +106,35 @@ class MatmulTest {
         }
     }
 
+    /** gelu(init + A @ B) is applied once, after the last K slice, at every block edge. */
+    @Test
+    void activationIsAppliedAfterTheLastKSlice() {
+        try (CpuMatmul mm = CpuMatmul.compile(true, true, MatmulCodegen.Activation.GELU_ERF, new MatmulCodegen.Blocking(5, 32, 7, 64));
+             Arena arena = Arena.ofConfined()) {
+            for (int[] s : new int[][] {{1, 1, 1}, {6, 33, 8}, {11, 65, 15}, {17, 70, 22}}) {
+                int rows = s[0], n = s[1], k = s[2];
+                Random r = new Random(rows * 17L + n + k);
+                MemorySegment a = arena.allocate(JAVA_FLOAT, (long) rows * k), b = arena.allocate(JAVA_FLOAT, (long) k * n),
+                        c = arena.allocate(JAVA_FLOAT, (long) rows * n), bias = arena.allocate(JAVA_FLOAT, n);
+                for (long i = 0; i < (long) rows * k; i++) a.setAtIndex(JAVA_FLOAT, i, (float) r.nextGaussian());
+                for (long i = 0; i < (long) k * n; i++) b.setAtIndex(JAVA_FLOAT, i, (float) r.nextGaussian());
+                for (long i = 0; i < n; i++) bias.setAtIndex(JAVA_FLOAT, i, (float) r.nextGaussian());
+                mm.run(POOL, a, b, c, bias, 0, rows, n, k);
+                for (int i = 0; i < rows; i++)
+                    for (int j = 0; j < n; j++) {
+                        double sum = bias.getAtIndex(JAVA_FLOAT, j), mag = Math.abs(sum);
+                        for (int q = 0; q < k; q++) {
+                            double x = (double) a.getAtIndex(JAVA_FLOAT, (long) i * k + q) * b.getAtIndex(JAVA_FLOAT, (long) j * k + q);
+                            sum += x;
+                            mag += Math.abs(x);
+                        }
+                        double want = 0.5 * sum * (1 + strata.compiler.interp.Erf.erf(sum / Math.sqrt(2)));
+                        assertEquals(want, c.getAtIndex(JAVA_FLOAT, (long) i * n + j), 1e-5 * mag + 1e-6, "M=" + rows + " N=" + n + " K=" + k);
+                    }
+            }
+        }
+    }
+
     @Test
     void everyBlockEdgeIsHandled() {
         for (int[] s : new int[][] {{1, 1, 1}, {5, 32, 7}, {6, 33, 8}, {11, 65, 15}, {4, 129, 22}, {17, 200, 50}})
