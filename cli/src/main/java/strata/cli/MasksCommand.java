@@ -54,7 +54,8 @@ final class MasksCommand implements Callable<Integer> {
             if (op.region("mask").isEmpty()) continue;
             Region m = op.region("mask").get();
             if (masks.values().stream().anyMatch(x -> regionText(x).equals(regionText(m)))) continue;
-            String name = "mask" + (masks.size() + 1);
+            String written = op.strAttr("mask_name", "mask").replaceAll("[^A-Za-z0-9_]+", "_").replaceAll("^_|_$", "");
+            String name = masks.containsKey(written) ? written + "_" + (masks.size() + 1) : written;
             masks.put(name, m);
             heads.put(name, op.operands().get(0).type().dim(1).isConstant() ? op.operands().get(0).type().dim(1).value() : 1);
             self.put(name, op.operands().get(0).type().dim(2).equals(op.operands().get(1).type().dim(2)));

@@ -260,6 +260,8 @@ final class Builtins {
         } else if (!(s instanceof Val.None)) throw new CompileError(sp, "attention's score must be a score modifier, got " + Val.describe(s));
         Map<String, Attr> attrs = new java.util.HashMap<>(Map.of("scale", new Attr.Float(scale)));
         if (zerosWhenEmpty(a.named().getOrDefault("empty", Val.NONE), sp)) attrs.put("empty", new Attr.Str("zeros"));
+        // the mask as the user wrote it, for pictures and messages about it
+        if (m instanceof Val.Mask mm) attrs.put("mask_name", new Attr.Str(mm.mask().describe().replace("`", "")));
         return new Val.Tensor(ev.graph.op(OpKind.ATTENTION, List.of(q, k, v), attrs, null, regions));
     }
 
