@@ -19,6 +19,7 @@ import strata.compiler.kernel.Kernel;
 import strata.compiler.lower.GraphLowering;
 import strata.runtime.KernelPool;
 import strata.tests.ModelFiles;
+import strata.tests.RandomTensors;
 
 /** The fused online-softmax attention kernel equals the reference interpreter for every mask kind. */
 class FusedAttentionTest {
@@ -41,21 +42,7 @@ class FusedAttentionTest {
         return b.graph();
     }
 
-    private static RefTensor gaussian(Random r, long... shape) {
-        int n = 1;
-        for (long s : shape) n *= (int) s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian() * 2);
-        return RefTensor.of(DType.F32, shape, v);
-    }
 
-    private static RefTensor ints(Random r, long lo, long hi, long... shape) {
-        int n = 1;
-        for (long s : shape) n *= (int) s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = lo + r.nextLong(hi - lo);
-        return RefTensor.of(DType.I32, shape, v);
-    }
 
     @Test
     void fusedAttentionEqualsTheInterpreterForEveryMaskOnOddSizes() {
@@ -65,12 +52,12 @@ class FusedAttentionTest {
             Graph g = graph(MASKS.get(mi), h, hkv, d);
             Random r = new Random(31L * t + d + mi);
             Map<String, RefTensor> in = new HashMap<>();
-            in.put("q", gaussian(r, bs, h, t, d));
-            in.put("k", gaussian(r, bs, hkv, t, d));
-            in.put("v", gaussian(r, bs, hkv, t, d));
-            in.put("len", ints(r, 0, t + 1, bs));       // 0 leaves padding rows empty: they must give zeros
-            in.put("prefix", ints(r, 0, t + 1, bs));
-            in.put("seg", ints(r, 0, 3, bs, t));
+            in.put("q", RandomTensors.gaussian(r, 2, bs, h, t, d));
+            in.put("k", RandomTensors.gaussian(r, 2, bs, hkv, t, d));
+            in.put("v", RandomTensors.gaussian(r, 2, bs, hkv, t, d));
+            in.put("len", RandomTensors.ints(r, 0, t + 1, bs));       // 0 leaves padding rows empty: they must give zeros
+            in.put("prefix", RandomTensors.ints(r, 0, t + 1, bs));
+            in.put("seg", RandomTensors.ints(r, 0, 3, bs, t));
             Compiled.assertMatches(g, in, Map.of(), 2e-5, 1e-4, POOL);
         });
     }

@@ -19,6 +19,7 @@ import strata.compiler.interp.RefTensor;
 import strata.compiler.lower.GraphLowering;
 import strata.runtime.KernelPool;
 import strata.tests.ModelFiles;
+import strata.tests.RandomTensors;
 
 /** A bias or a residual added to a matmul runs as the GEMM's epilogue, and equals the interpreter. */
 class GemmEpilogueTest {
@@ -70,18 +71,11 @@ class GemmEpilogueTest {
                     Graph g = graph(fwd, din, dout);
                     Random rnd = new Random(din * 131L + dout * 7L + t);
                     Map<String, RefTensor> in = new HashMap<>();
-                    in.put("x", gaussian(rnd, 2, t, din));
-                    in.put("r", gaussian(rnd, 2, t, dout));
+                    in.put("x", RandomTensors.gaussian(rnd, 1, 2, t, din));
+                    in.put("r", RandomTensors.gaussian(rnd, 1, 2, t, dout));
                     Map<String, RefTensor> params = ModelFiles.randomParams(g, din + dout);
                     Compiled.assertMatches(g, in, params, 1e-5, 1e-5, POOL);
                 });
     }
 
-    private static RefTensor gaussian(Random r, long... shape) {
-        int n = 1;
-        for (long s : shape) n *= (int) s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
-        return RefTensor.of(DType.F32, shape, v);
-    }
 }

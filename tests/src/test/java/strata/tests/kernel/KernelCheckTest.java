@@ -1,24 +1,18 @@
 package strata.tests.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import strata.compiler.kernel.Kernel;
 import strata.compiler.kernel.KernelParser;
 import strata.compiler.kernel.KernelPrinter;
 import strata.compiler.kernel.KernelVerifier;
+import strata.tests.ir.CheckFiles;
 import strata.tests.ir.FileCheck;
 
 /**
@@ -31,45 +25,14 @@ import strata.tests.ir.FileCheck;
  * {@code // CHECK} lines by {@link FileCheck}.
  */
 class KernelCheckTest {
-    private static final String SEPARATOR = "// -----";
-
     @TestFactory
     Stream<DynamicNode> kernelCheckFiles() throws IOException, URISyntaxException {
-        URL dir = KernelCheckTest.class.getResource("/kernel");
-        if (dir == null) throw new IllegalStateException("no kernel/ directory among the test resources");
-        List<DynamicNode> files = new ArrayList<>();
-        try (Stream<Path> paths = Files.list(Path.of(dir.toURI()))) {
-            for (Path p : paths.filter(p -> p.toString().endsWith(".kir")).sorted().toList())
-                files.add(DynamicContainer.dynamicContainer(p.getFileName().toString(), cases(p).stream()));
-        }
-        assertFalse(files.isEmpty(), "no .kir files found");
-        return files.stream();
-    }
-
-    private static List<DynamicTest> cases(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file);
-        String run = lines.isEmpty() ? "" : lines.getFirst().strip();
-        String mode = run.startsWith("// RUN:") ? run.substring("// RUN:".length()).strip() : "";
-        if (!mode.equals("verify") && !mode.equals("roundtrip"))
-            throw new IllegalStateException(file + ": the first line must be `// RUN: verify` or `// RUN: roundtrip`");
-        List<DynamicTest> tests = new ArrayList<>();
-        int start = 1;
-        for (int i = 1; i <= lines.size(); i++) {
-            if (i < lines.size() && !lines.get(i).strip().equals(SEPARATOR)) continue;
-            int first = start;
-            List<String> body = lines.subList(first, i);
-            String name = file.getFileName() + ":" + (first + 1) + " " + caseName(body);
-            tests.add(DynamicTest.dynamicTest(name, () -> runCase(mode, body, first)));
-            start = i + 1;
-        }
-        return tests;
-    }
-
-    /** The first CHECK-LABEL's text, which names the kernel under test. */
-    private static String caseName(List<String> body) {
-        for (FileCheck.Directive d : FileCheck.directives(body, 1))
-            if (d.kind() == FileCheck.Kind.LABEL) return d.pattern();
-        return "";
+        return CheckFiles.of(KernelCheckTest.class, "kernel", ".kir", (words, body, first) -> {
+            String mode = String.join(" ", words);
+            if (!mode.equals("verify") && !mode.equals("roundtrip"))
+                throw new IllegalStateException("the first line must be `// RUN: verify` or `// RUN: roundtrip`, not `// RUN: " + mode + "`");
+            runCase(mode, body, first);
+        });
     }
 
     private static void runCase(String mode, List<String> body, int firstLine) {

@@ -13,6 +13,7 @@ import strata.compiler.graph.Graph;
 import strata.compiler.interp.RefTensor;
 import strata.runtime.KernelPool;
 import strata.tests.ModelFiles;
+import strata.tests.RandomTensors;
 
 /**
  * The fused attention kernel with each mask (and score modifier) of the library equals the
@@ -62,12 +63,12 @@ class FusedMaskLibraryTest {
             Graph g = graph(MASKS.get(mi), h, d);
             Random r = new Random(t * 1_000_003L + mi * 31L + batch);
             Map<String, RefTensor> in = new HashMap<>();
-            for (String n : List.of("q", "k", "v")) in.put(n, gaussian(r, batch, h, t, d));
-            in.put("len", ints(r, 0, t + 1, batch));
-            in.put("prefix", ints(r, 0, t + 1, batch));
-            in.put("seg", ints(r, 0, 3, batch, t));
-            in.put("branch", ints(r, 0, 3, batch, t));
-            in.put("anchor", ints(r, 0, t, batch, t));
+            for (String n : List.of("q", "k", "v")) in.put(n, RandomTensors.gaussian(r, 1, batch, h, t, d));
+            in.put("len", RandomTensors.ints(r, 0, t + 1, batch));
+            in.put("prefix", RandomTensors.ints(r, 0, t + 1, batch));
+            in.put("seg", RandomTensors.ints(r, 0, 3, batch, t));
+            in.put("branch", RandomTensors.ints(r, 0, 3, batch, t));
+            in.put("anchor", RandomTensors.ints(r, 0, t, batch, t));
             in.put("rank", permutations(r, batch, t));
             double[] bits = new double[batch * t * t];
             for (int i = 0; i < bits.length; i++) bits[i] = r.nextInt(2);
@@ -81,21 +82,7 @@ class FusedMaskLibraryTest {
         }
     }
 
-    private static RefTensor gaussian(Random r, long... shape) {
-        int n = 1;
-        for (long s : shape) n *= (int) s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
-        return RefTensor.of(DType.F32, shape, v);
-    }
 
-    private static RefTensor ints(Random r, long lo, long hi, long... shape) {
-        int n = 1;
-        for (long s : shape) n *= (int) s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = lo + r.nextLong(Math.max(1, hi - lo));
-        return RefTensor.of(DType.I32, shape, v);
-    }
 
     /** Each row a random permutation of 0..T-1 (XLNet's factorization order ranks). */
     private static RefTensor permutations(Random r, int batch, int t) {
