@@ -32,14 +32,11 @@ final class AttentionLowering {
 
     static List<Kernel> unfused(String name, Op op, Map<Value, Op> producers) {
         Value qv = op.operands().get(0), kv = op.operands().get(1), vv = op.operands().get(2);
-        TensorType qt = qv.type(), kt = kv.type(), vt = vv.type();
         Sizes z = Sizes.of(op);
         DType t = z.dtype();
         Dim batch = z.batch(), heads = z.heads(), tq = z.tq(), d = z.d(), tk = z.tk(), dv = z.dv(), group = z.group();
         double scale = z.scale();
-        Kernel.Buffer q = in(KernelLowering.bufferName(qv), t, qt.shape());
-        Kernel.Buffer k = in(KernelLowering.bufferName(kv), t, kt.shape());
-        Kernel.Buffer v = in(KernelLowering.bufferName(vv), t, vt.shape());
+        Kernel.Buffer q = z.q(), k = z.k(), v = z.v();
         List<Dim> scoreShape = List.of(batch, heads, tq, tk);
         String sName = KernelLowering.bufferName(op.result()) + "_scores";
         KExpr b = idx("b"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
@@ -91,8 +88,9 @@ final class AttentionLowering {
         return List.of(scores, softmax, values);
     }
 
-    /** The sizes both attention lowerings need, and the scale (1 / sqrt(d) unless the op states one). */
-    record Sizes(DType dtype, Dim batch, Dim heads, Dim tq, Dim d, Dim tk, Dim dv, Dim group, double scale) {
+    /** What both attention lowerings need: sizes, the scale (1 / sqrt(d) unless the op states one), the q, k, v buffers. */
+    record Sizes(DType dtype, Dim batch, Dim heads, Dim tq, Dim d, Dim tk, Dim dv, Dim group, double scale,
+                 Kernel.Buffer q, Kernel.Buffer k, Kernel.Buffer v) {
         static Sizes of(Op op) {
             TensorType qt = op.operands().get(0).type(), kt = op.operands().get(1).type(), vt = op.operands().get(2).type();
             Dim heads = qt.dim(1), d = qt.dim(3);
@@ -100,7 +98,9 @@ final class AttentionLowering {
             if (!op.attrs().containsKey("scale") && !d.isConstant())
                 throw new UnsupportedOperationException("attention with a symbolic head size " + d + " needs an explicit scale");
             double scale = op.floatAttr("scale", 1.0 / Math.sqrt(d.isConstant() ? d.value() : 1));
-            return new Sizes(qt.dtype(), qt.dim(0), heads, qt.dim(2), d, kt.dim(2), vt.dim(3), group, scale);
+            List<Kernel.Buffer> qkv = new ArrayList<>();
+            for (Value x : op.operands().subList(0, 3)) qkv.add(in(KernelLowering.bufferName(x), qt.dtype(), x.type().shape()));
+            return new Sizes(qt.dtype(), qt.dim(0), heads, qt.dim(2), d, kt.dim(2), vt.dim(3), group, scale, qkv.get(0), qkv.get(1), qkv.get(2));
         }
     }
 

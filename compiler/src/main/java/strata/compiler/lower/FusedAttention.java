@@ -37,14 +37,11 @@ final class FusedAttention {
 
     static Kernel lower(String name, Op op, Map<Value, Op> producers) {
         Value qv = op.operands().get(0), kv = op.operands().get(1), vv = op.operands().get(2);
-        TensorType qt = qv.type(), kt = kv.type(), vt = vv.type();
         AttentionLowering.Sizes z = AttentionLowering.Sizes.of(op);
         DType t = z.dtype();
         Dim batch = z.batch(), heads = z.heads(), tq = z.tq(), d = z.d(), tk = z.tk(), dv = z.dv(), group = z.group();
         double scale = z.scale();
-        Kernel.Buffer q = in(KernelLowering.bufferName(qv), t, qt.shape());
-        Kernel.Buffer k = in(KernelLowering.bufferName(kv), t, kt.shape());
-        Kernel.Buffer v = in(KernelLowering.bufferName(vv), t, vt.shape());
+        Kernel.Buffer q = z.q(), k = z.k(), v = z.v();
         Kernel.Buffer o = out(KernelLowering.bufferName(op.result()), t, op.type().shape());
 
         // row r = (b * H + h) * Tq + i
