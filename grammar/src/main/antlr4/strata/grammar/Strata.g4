@@ -22,19 +22,24 @@ component   : kind=('model' | 'module') name=ident params?
 compBody    : '{' sep* (member (sep+ member)*)? sep* '}' ;
 
 member      : 'hyper' ident (':' typeRef)? '=' expr                         # hyperMember
-            | 'preset' presetName ('extends' presetName)? '{' sep* (presetEntry (sep+ presetEntry)*)? sep* '}'  # presetMember
+            | 'preset' presetName ('extends' presetName)? '{' sep* (presetItem (sep+ presetItem)*)? sep* '}'  # presetMember
+            | trainBlock                                                 # trainMember
             | 'input' ident ':' typeRef ('requires' expr)?                  # inputMember
             | 'param' ident ':' typeRef ('~' init=expr)? ('if' cond=expr)? # paramMember
             | 'slot' ident params '->' typeRef '=' NL* expr                    # slotMember
             | 'requires' expr                                            # requiresMember
             | 'forward' params? ('->' typeRef)? (block | '=' NL* expr)       # forwardMember
+            | 'loss' ident params ('->' typeRef)? (block | '=' NL* expr)     # lossMember
             | fnDecl                                                     # fnMember
             | maskDecl                                                   # maskMember
             | scoreDecl                                                  # scoreMember
             | ident '=' NL* expr                                            # bindMember
             ;
-presetName  : INT? ident | INT ;   // `7b` lexes as an integer and a name
+presetName  : (INT? ident | INT) ('-' (INT? ident | INT))* ;   // `7b` lexes as an integer and a name; `nanogpt-cpu`
+presetItem  : presetEntry | trainBlock ;
 presetEntry : ident '=' expr ;
+/* A training recipe: `train { steps = 2000; lr = 1e-3 }`, in a model (its defaults) or a preset. */
+trainBlock  : 'train' '{' sep* (presetEntry (sep+ presetEntry)*)? sep* '}' ;
 
 constDecl   : 'const' ident '=' expr ;
 fnDecl      : ('fn' | 'layer') ident params ('->' typeRef)? (block | '=' NL* expr) ;
@@ -98,7 +103,7 @@ index       : '..'                                                        # rest
             ;
 
 /* Words that start a declaration are keywords only where a declaration may start. */
-ident       : ID | 'mask' | 'score' | 'input' | 'param' | 'slot' | 'hyper' | 'preset' | 'forward'
+ident       : ID | 'mask' | 'score' | 'input' | 'param' | 'slot' | 'hyper' | 'preset' | 'forward' | 'loss' | 'train'
             | 'module' | 'model' | 'layer' | 'const' ;
 
 DTYPE       : 'f32' | 'bf16' | 'f16' | 'i32' | 'i64' | 'bool' ;

@@ -66,10 +66,14 @@ final class AstBuilder {
         return switch (m) {
             case HyperMemberContext h -> new Member.Hyper(s, h.ident().getText(), h.typeRef() == null ? null : type(h.typeRef()), expr(h.expr()));
             case PresetMemberContext p -> {
-                List<Member.Entry> es = new ArrayList<>();
-                for (PresetEntryContext e : p.presetEntry()) es.add(new Member.Entry(span(e), e.ident().getText(), expr(e.expr())));
-                yield new Member.Preset(s, p.presetName(0).getText(), p.presetName().size() > 1 ? p.presetName(1).getText() : null, es);
+                List<Member.Entry> es = new ArrayList<>(), train = new ArrayList<>();
+                for (PresetItemContext item : p.presetItem()) {
+                    if (item.presetEntry() != null) es.add(entry(item.presetEntry()));
+                    else train.addAll(entries(item.trainBlock()));
+                }
+                yield new Member.Preset(s, p.presetName(0).getText(), p.presetName().size() > 1 ? p.presetName(1).getText() : null, es, train);
             }
+            case TrainMemberContext t -> new Member.Train(s, entries(t.trainBlock()));
             case InputMemberContext i -> new Member.Input(s, i.ident().getText(), type(i.typeRef()), i.expr() == null ? null : expr(i.expr()));
             case ParamMemberContext p -> new Member.ParamDecl(s, p.ident().getText(), type(p.typeRef()),
                     p.init == null ? null : expr(p.init), p.cond == null ? null : expr(p.cond));
@@ -78,11 +82,23 @@ final class AstBuilder {
             case ForwardMemberContext f -> new Member.Forward(s, f.params() == null ? null : params(f.params()),
                     f.typeRef() == null ? null : type(f.typeRef()), f.block() != null ? block(f.block()) : exprBody(f.expr()));
             case FnMemberContext f -> new Member.FnMember(s, fn(f.fnDecl()));
+            case LossMemberContext l -> new Member.Loss(s, new Decl.Fn(s, l.ident().getText(), params(l.params()),
+                    l.typeRef() == null ? null : type(l.typeRef()), l.block() != null ? block(l.block()) : exprBody(l.expr())));
             case MaskMemberContext mm -> new Member.MaskMember(s, mask(mm.maskDecl()));
             case ScoreMemberContext sm -> new Member.MaskMember(s, score(sm.scoreDecl()));
             case BindMemberContext b -> new Member.Bind(s, b.ident().getText(), expr(b.expr()));
             default -> null;
         };
+    }
+
+    private Member.Entry entry(PresetEntryContext e) {
+        return new Member.Entry(span(e), e.ident().getText(), expr(e.expr()));
+    }
+
+    private List<Member.Entry> entries(TrainBlockContext t) {
+        List<Member.Entry> out = new ArrayList<>();
+        for (PresetEntryContext e : t.presetEntry()) out.add(entry(e));
+        return out;
     }
 
     private Decl.Fn fn(FnDeclContext f) {

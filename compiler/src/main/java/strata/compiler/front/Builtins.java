@@ -218,9 +218,16 @@ final class Builtins {
         Value s = ev.graph.op(OpKind.SUM, List.of(x), attrs);
         if (name.equals("sum")) return new Val.Tensor(s);
         Dim n = Dim.of(1);
-        for (long i : axes) n = n.times(x.type().dim((int) i));
-        if (!n.isConstant()) throw new CompileError(sp, "mean over a symbolic size " + n + " is not supported; divide a sum by a known count");
-        return new Val.Tensor(ev.graph.op(OpKind.DIV, s, ev.graph.constant(n.value(), TensorType.scalar(x.type().dtype()))));
+        List<Dim> reduced = new ArrayList<>();
+        for (long i : axes) {
+            n = n.times(x.type().dim((int) i));
+            reduced.add(x.type().dim((int) i));
+        }
+        if (n.isConstant()) return new Val.Tensor(ev.graph.op(OpKind.DIV, s, ev.graph.constant(n.value(), TensorType.scalar(x.type().dtype()))));
+        // a symbolic count (B * T) is known only at run time: count the reduced elements as a sum of ones
+        Value ones = ev.graph.constant(1, new TensorType(x.type().dtype(), reduced));
+        Value count = ev.graph.op(OpKind.SUM, List.of(ones), Map.of("axes", new Attr.Ints(java.util.stream.LongStream.range(0, reduced.size()).boxed().toList()), "keepdims", new Attr.Bool(false)));
+        return new Val.Tensor(ev.graph.op(OpKind.DIV, s, count));
     }
 
     Val where(Val c, Val x, Val y, Span sp) {

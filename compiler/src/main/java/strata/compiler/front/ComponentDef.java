@@ -84,9 +84,17 @@ public record ComponentDef(Decl.Component decl, String name, boolean isModel, Li
             case Member.Slot s -> "slot";
             case Member.Bind b -> "part";
             case Member.FnMember f -> "function";
+            case Member.Loss l -> "loss";
             case Member.MaskMember mm -> mm.mask().isScore() ? "score" : "mask";
             default -> "member";
         };
+    }
+
+    /** The training objectives, inherited ones first. */
+    public List<Member.Loss> losses() {
+        List<Member.Loss> out = new ArrayList<>();
+        for (Member m : members.values()) if (m instanceof Member.Loss l) out.add(l);
+        return out;
     }
 
     public List<Member.Hyper> hypers() {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import strata.compiler.graph.DType;
 import strata.compiler.graph.Graph;
 import strata.compiler.graph.GraphBuilder;
 import strata.compiler.graph.Value;
@@ -15,6 +16,7 @@ import strata.grammar.Span;
 import strata.grammar.ast.Decl;
 import strata.grammar.ast.Expr;
 import strata.grammar.ast.Member;
+import strata.grammar.ast.Param;
 
 /**
  * Builds the graph of a model: binds the program's declarations, applies a preset and
@@ -24,9 +26,9 @@ import strata.grammar.ast.Member;
 public final class Elaborator {
     /** What elaboration produced; graph is null when there were errors. */
     public record Result(Graph graph, List<Parts.ParamInfo> params, Map<String, Val> hypers, String model, String preset,
-                         List<SizeRequirement> requirements) {
+                         List<SizeRequirement> requirements, Map<String, TrainSetting> training) {
         public Result(Graph graph, List<Parts.ParamInfo> params, Map<String, Val> hypers, String model, String preset) {
-            this(graph, params, hypers, model, preset, List.of());
+            this(graph, params, hypers, model, preset, List.of(), Map.of());
         }
 
         /** The requirements these sizes break, described; empty when they all hold. */
@@ -36,6 +38,9 @@ public final class Elaborator {
             return out;
         }
     }
+
+    /** One entry of a training recipe, evaluated among the model's hyperparameters, with where it is written. */
+    public record TrainSetting(Val value, Span span) {}
 
     private final Program program;
     private final Diagnostics diagnostics;
@@ -101,6 +106,21 @@ public final class Elaborator {
      * @param sets      hyperparameter values that override both, as {@code --set key=value} gives them
      */
     public Result elaborate(String modelName, String preset, Map<String, String> sets) {
+        return build(modelName, preset, sets, false, null);
+    }
+
+    /**
+     * Elaborates a model's training graph: the forward followed by one of its losses; the graph's
+     * only output is the scalar loss, and the loss's own inputs (targets, labels) are graph inputs
+     * after the model's.
+     *
+     * @param loss the loss to train, or null for the model's only (or last declared) loss
+     */
+    public Result elaborateTraining(String modelName, String preset, Map<String, String> sets, String loss) {
+        return build(modelName, preset, sets, true, loss);
+    }
+
+    private Result build(String modelName, String preset, Map<String, String> sets, boolean training, String lossName) {
         bindGlobals();
         Span fileSpan = new Span(program.main().path(), 1, 1, 1, 1);
         List<String> models = models();
@@ -136,8 +156,11 @@ public final class Elaborator {
                 else if (!(v instanceof Val.Poison))
                     diagnostics.error(def.forward().span(), "a model's forward must return tensors, but it returns " + Val.describe(v));
             }
+            if (training && !diagnostics.hasErrors()) outputs = List.of(loss(ev, def, root, out, lossName));
             if (diagnostics.hasErrors()) return new Result(null, ev.parts.params(), hypers, modelName, preset);
-            return new Result(gb.build(outputs), ev.parts.params(), hypers, modelName, preset, List.copyOf(ev.sizeRequirements));
+            Map<String, TrainSetting> recipe = recipe(ev, def, preset, root);
+            if (diagnostics.hasErrors()) return new Result(null, ev.parts.params(), hypers, modelName, preset);
+            return new Result(gb.build(outputs), ev.parts.params(), hypers, modelName, preset, List.copyOf(ev.sizeRequirements), recipe);
         } catch (CompileError e) {
             diagnostics.add(e.diagnostic());
             return new Result(null, ev.parts.params(), Map.of(), modelName, preset);
@@ -147,6 +170,67 @@ public final class Elaborator {
                     "look for a function or part that uses itself");
             return new Result(null, ev.parts.params(), Map.of(), modelName, preset);
         }
+    }
+
+    /** The training recipe: the model's {@code train} block, then the preset's (its parents' first), later entries winning. */
+    private Map<String, TrainSetting> recipe(Evaluator ev, ComponentDef def, String preset, Instance root) {
+        List<Member.Entry> entries = new ArrayList<>();
+        if (def.members().get("train") instanceof Member.Train t) entries.addAll(t.entries());
+        if (preset != null) presetChain(def, preset, new ArrayList<>()).forEach(p -> entries.addAll(p.train()));
+        Map<String, TrainSetting> out = new LinkedHashMap<>();
+        for (Member.Entry e : entries) {
+            try {
+                out.put(e.name(), new TrainSetting(ev.eval(e.value(), root.scope()), e.span()));
+            } catch (CompileError err) {
+                diagnostics.add(err.diagnostic());
+            }
+        }
+        return out;
+    }
+
+    /** A preset and the presets it extends, outermost parent first (cycles are reported by collectPreset). */
+    private List<Member.Preset> presetChain(ComponentDef def, String preset, List<Member.Preset> out) {
+        Member.Preset p = def.presets().get(preset);
+        if (p == null || out.contains(p)) return out;
+        if (p.parent() != null) presetChain(def, p.parent(), out);
+        out.add(p);
+        return out;
+    }
+
+    /** Evaluates the chosen loss on the forward's results; its parameters past those results become inputs. */
+    private Value loss(Evaluator ev, ComponentDef def, Instance root, Val forwardOut, String lossName) {
+        List<Member.Loss> losses = def.losses();
+        Span where = header(def);
+        if (losses.isEmpty())
+            throw new CompileError(where, "model " + def.name() + " has no loss, so it cannot be trained",
+                    "declare one, e.g. loss lm(logits, targets: i32[B, T]) = mean(cross_entropy(logits, targets))");
+        Member.Loss chosen = losses.getLast();
+        if (lossName != null) {
+            chosen = losses.stream().filter(l -> l.name().equals(lossName)).findFirst().orElseThrow(() -> new CompileError(where,
+                    "model " + def.name() + " has no loss `" + lossName + "`",
+                    "its losses are " + String.join(", ", losses.stream().map(Member.Loss::name).toList())));
+        }
+        Decl.Fn fn = chosen.fn();
+        List<Val> results = forwardOut instanceof Val.Tuple t ? t.items() : List.of(forwardOut);
+        if (fn.params().size() < results.size())
+            throw new CompileError(fn.span(), "loss `" + fn.name() + "` must first take the forward's " + results.size() + " results, but it has "
+                    + fn.params().size() + " parameter" + (fn.params().size() == 1 ? "" : "s"),
+                    "name one parameter per result, then the training inputs: loss " + fn.name() + "(logits, targets: i32[B, T])");
+        List<Val> args = new ArrayList<>(results);
+        Scope s = new Scope(root.scope());
+        for (Param p : fn.params().subList(results.size(), fn.params().size())) {
+            if (p.type() == null)
+                throw new CompileError(p.span(), "`" + p.name() + "` comes after the forward's results, so it is a training input and needs a tensor type",
+                        "e.g. " + p.name() + ": i32[B, T]");
+            if (def.members().get(p.name()) instanceof Member.Input)
+                throw new CompileError(p.span(), "`" + p.name() + "` is already an input of " + def.name(), "give the loss's input another name");
+            args.add(ev.parts.input(new Member.Input(p.span(), p.name(), p.type(), null), s));
+        }
+        Val r = ev.callFn(new Val.Fn(fn, root.scope()), args, Map.of(), fn.span());
+        if (!(r instanceof Val.Tensor t) || t.value().type().rank() != 0 || t.value().type().dtype() != DType.F32)
+            throw new CompileError(fn.span(), "a loss must give a scalar f32, but `" + fn.name() + "` gives " + Val.describe(r),
+                    "reduce it, e.g. mean(cross_entropy(logits, targets))");
+        return t.value();
     }
 
     /** The `model Name` words that open a model: where a problem with a command-line option is shown. */

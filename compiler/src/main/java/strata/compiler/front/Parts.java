@@ -142,23 +142,7 @@ final class Parts {
             }
             case Member.Input in -> s.bindLazy(in.name(), in.span(), () -> {
                 if (!root) throw new CompileError(in.span(), "only a model has inputs; a module takes its tensors as forward parameters");
-                TypeMatch.Pattern p = TypeMatch.pattern(in.type(), s, ev);
-                if (p == null) throw new CompileError(in.type().span(), "an input must have a tensor type such as i32[B, T]");
-                TensorType t = TypeMatch.symbolic(p, in.type());
-                for (Dim d : t.shape())
-                    for (String sym : d.symbols()) {
-                        ev.graph.declareSymbol(sym);
-                        // the sizes an input names (B, T) are values of the model: arange(T), x[:, 0:T]
-                        if (!s.hasOwn(sym)) s.bind(sym, new Val.DimV(Dim.sym(sym)));
-                    }
-                Val v = new Val.Tensor(ev.graph.input(in.name(), t));
-                if (in.requires() != null) {
-                    Scope withSyms = new Scope(s);
-                    for (Dim d : t.shape()) for (String sym : d.symbols()) withSyms.bind(sym, new Val.DimV(Dim.sym(sym)));
-                    withSyms.bind(in.name(), v);
-                    ev.requireHolds(in.requires(), withSyms);
-                }
-                return v;
+                return input(in, s);
             });
             case Member.ParamDecl p -> s.bindLazy(p.name(), p.span(), () -> param(inst, p));
             case Member.Slot sl -> s.bind(sl.name(), new Val.Slot(sl, inst.def().slotFillings().get(sl.name()), inst));
@@ -231,6 +215,27 @@ final class Parts {
     }
 
     /** Runs a part's forward on arguments, its call sites named under the part's path. */
+    /** A model input: a graph input of the declared type whose sizes (B, T) become values of the model. */
+    Val input(Member.Input in, Scope s) {
+        TypeMatch.Pattern p = TypeMatch.pattern(in.type(), s, ev);
+        if (p == null) throw new CompileError(in.type().span(), "an input must have a tensor type such as i32[B, T]");
+        TensorType t = TypeMatch.symbolic(p, in.type());
+        for (Dim d : t.shape())
+            for (String sym : d.symbols()) {
+                ev.graph.declareSymbol(sym);
+                // the sizes an input names (B, T) are values of the model: arange(T), x[:, 0:T]
+                if (!s.hasOwn(sym)) s.bind(sym, new Val.DimV(Dim.sym(sym)));
+            }
+        Val v = new Val.Tensor(ev.graph.input(in.name(), t));
+        if (in.requires() != null) {
+            Scope withSyms = new Scope(s);
+            for (Dim d : t.shape()) for (String sym : d.symbols()) withSyms.bind(sym, new Val.DimV(Dim.sym(sym)));
+            withSyms.bind(in.name(), v);
+            ev.requireHolds(in.requires(), withSyms);
+        }
+        return v;
+    }
+
     Val apply(Instance inst, List<Val> args, Map<String, Val> named, Span span) {
         return apply(inst, args, named, span, "`" + inst.def().name() + "`");
     }

@@ -12,7 +12,13 @@ public sealed interface Member {
 
     record Hyper(Span span, String name, TypeRef type, Expr value) implements Member {}
 
-    record Preset(Span span, String name, String parent, List<Entry> entries) implements Member {}
+    /** A preset: hyperparameter values, and training-recipe entries from its {@code train { ... }} blocks. */
+    record Preset(Span span, String name, String parent, List<Entry> entries, List<Entry> train) implements Member {}
+
+    /** {@code train { steps = 2000; lr = 1e-3 }}: the model's default training recipe. */
+    record Train(Span span, List<Entry> entries) implements Member {
+        @Override public String name() { return "train"; }
+    }
 
     record Entry(Span span, String name, Expr value) {}
 
@@ -34,6 +40,15 @@ public sealed interface Member {
     }
 
     record FnMember(Span span, Decl.Fn fn) implements Member {
+        @Override public String name() { return fn.name(); }
+    }
+
+    /**
+     * {@code loss lm(logits, targets: i32[B, T]) = mean(cross_entropy(logits, targets))}: a training
+     * objective. Its first parameters receive the forward's results in order; the rest are inputs
+     * that only training reads (targets, labels, loss masks).
+     */
+    record Loss(Span span, Decl.Fn fn) implements Member {
         @Override public String name() { return fn.name(); }
     }
 

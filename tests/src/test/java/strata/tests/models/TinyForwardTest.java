@@ -15,9 +15,9 @@ import strata.compiler.interp.RefTensor;
 import strata.tests.ModelFiles;
 
 /** Every model's tiny preset runs forward through the reference interpreter with finite results. */
-class TinyForwardTest {
+public class TinyForwardTest {
     /** The batch, and sequence lengths that differ, so that a mixed-up axis fails to broadcast. */
-    static final Map<String, Long> SYMBOLS = Map.of("B", 2L, "T", 5L, "S", 7L, "P", 6L, "C", 8L);
+    public static final Map<String, Long> SYMBOLS = Map.of("B", 2L, "T", 5L, "S", 7L, "P", 6L, "C", 8L);
     /** The shortest sequence, the most a per-sample length may be. */
     static final long SHORTEST = 5;
 
@@ -27,7 +27,7 @@ class TinyForwardTest {
      * [B]) at least 1 and at most the shortest sequence, so that every query sees a key;
      * ids from small vocabularies below their size.
      */
-    static long[] range(Op input) {
+    public static long[] range(Op input) {
         String name = input.strAttr("name", "");
         if (input.type().rank() == 1) return new long[] {1, SHORTEST + 1};
         return switch (name) {
