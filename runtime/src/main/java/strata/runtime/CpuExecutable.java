@@ -137,6 +137,32 @@ public final class CpuExecutable implements AutoCloseable {
 
     /** Runs the graph; outputs are allocated in {@code out}, everything else is freed on return. */
     public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params) {
+        return run(out, inputs, params, List.of());
+    }
+
+    /** Where the outputs of the current run go when the caller gives their memory, by buffer name. */
+    private Map<String, Tensor> destinations = Map.of();
+
+    /**
+     * Runs the graph writing output i into {@code into.get(i)} where that is given (not null): a
+     * training step writes gradients straight into one flat buffer this way. A destination must
+     * have the output's dtype and element count, and must not overlap an input or parameter.
+     */
+    public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, List<Tensor> into) {
+        if (into.size() > graph.outputs().size())
+            throw new IllegalArgumentException(into.size() + " destinations for " + graph.outputs().size() + " outputs");
+        Map<String, Tensor> dest = new HashMap<>();
+        for (int i = 0; i < into.size(); i++)
+            if (into.get(i) != null) dest.put(KernelLowering.bufferName(graph.outputs().get(i)), into.get(i));
+        destinations = dest;
+        try {
+            return runInto(out, inputs, params, into);
+        } finally {
+            destinations = Map.of();
+        }
+    }
+
+    private List<Tensor> runInto(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, List<Tensor> into) {
         Map<String, Long> env = bindSymbols(inputs);
         for (OpLowering.Requirement r : requirements) {
             long small = evalDim(r.small(), env), large = evalDim(r.large(), env);
@@ -172,8 +198,16 @@ public final class CpuExecutable implements AutoCloseable {
                 }
             }
             List<Tensor> result = new ArrayList<>();
-            for (Value v : graph.outputs()) {
+            for (int i = 0; i < graph.outputs().size(); i++) {
+                Value v = graph.outputs().get(i);
                 Tensor t = tensors.get(KernelLowering.bufferName(v));
+                Tensor dest = i < into.size() ? into.get(i) : null;
+                if (dest != null) {
+                    // an output that is an input, a parameter or another output's buffer was not written in place
+                    if (t.data().address() != dest.data().address()) dest.data().copyFrom(t.data().asSlice(0, dest.data().byteSize()));
+                    result.add(dest);
+                    continue;
+                }
                 if (t.data().scope() != out.scope()) {
                     Tensor copy = Tensor.allocate(out, t.dtype(), t.shape());
                     copy.data().copyFrom(t.data().asSlice(0, Math.max(1, t.numel() * t.dtype().bytes())));
@@ -209,6 +243,12 @@ public final class CpuExecutable implements AutoCloseable {
 
     /** An output in {@code out}; a temporary at its place in the planned arena. */
     private Tensor allocate(String name, Arena out, strata.compiler.graph.DType dtype, long[] shape) {
+        Tensor dest = out == null ? null : destinations.get(name);
+        if (dest != null) {
+            if (dest.dtype() != dtype || dest.numel() != Tensor.numel(shape))
+                throw new IllegalArgumentException("output %" + name + " is " + dtype + Arrays.toString(shape) + " but its destination is " + dest);
+            return new Tensor(dtype, shape, dest.data());
+        }
         if (out != null) return Tensor.allocate(out, dtype, shape);
         Integer id = planIds.get(name);
         if (id == null) throw new IllegalStateException("the memory plan has no place for %" + name);
