@@ -119,6 +119,9 @@ public final class Trainer implements AutoCloseable {
 
     public FlatParams layout() { return layout; }
 
+    /** The flat gradient of the last step (before clipping), in {@link #layout()}. */
+    public Tensor gradient() { return grad; }
+
     public Optimizer optimizer() { return optimizer; }
 
     /** Kernels in the compiled gradient program. */
