@@ -42,7 +42,7 @@ public final class TokenizerJson {
             return fromJson(Json.parseObject(text));
         } catch (JsonException e) {
             throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
-        } catch (IllegalArgumentException | ClassCastException e) {
+        } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
     }
@@ -106,12 +106,11 @@ public final class TokenizerJson {
         return root;
     }
 
-    @SuppressWarnings("unchecked")
     static Tokenizer fromJson(Map<String, Object> root) {
         if (root.get("normalizer") != null) throw new IllegalArgumentException("normalizer " + typeOf(root.get("normalizer")) + " is not supported");
         Object post = root.get("post_processor");
         if (post != null && !"ByteLevel".equals(typeOf(post))) throw new IllegalArgumentException("post_processor " + typeOf(post) + " is not supported");
-        Map<String, Object> model = (Map<String, Object>) require(root, "model", "the file");
+        Map<String, Object> model = object(require(root, "model", "the file"), "model");
         if (!"BPE".equals(model.get("type"))) throw new IllegalArgumentException("model type " + model.get("type") + " is not supported (Strata reads BPE)");
         for (String absent : List.of("dropout", "continuing_subword_prefix", "end_of_word_suffix"))
             if (model.get(absent) != null) throw new IllegalArgumentException("model." + absent + " = " + model.get(absent) + " is not supported");
@@ -119,15 +118,15 @@ public final class TokenizerJson {
         if (model.get("unk_token") != null) throw new IllegalArgumentException("model.unk_token is not supported: a byte-level vocabulary needs none");
 
         Map<String, Integer> vocab = new LinkedHashMap<>();
-        for (var e : ((Map<String, Object>) require(model, "vocab", "model")).entrySet()) vocab.put(e.getKey(), id(e.getValue(), "model.vocab[\"" + e.getKey() + "\"]"));
+        for (var e : object(require(model, "vocab", "model"), "model.vocab").entrySet()) vocab.put(e.getKey(), id(e.getValue(), "model.vocab[\"" + e.getKey() + "\"]"));
         List<BpeTokenizer.Merge> merges = new ArrayList<>();
-        List<Object> rawMerges = (List<Object>) require(model, "merges", "model");
+        List<Object> rawMerges = list(require(model, "merges", "model"), "model.merges");
         for (int i = 0; i < rawMerges.size(); i++) merges.add(merge(rawMerges.get(i), i));
 
         Map<String, Integer> specials = new LinkedHashMap<>();
-        for (Object o : (List<Object>) root.getOrDefault("added_tokens", List.of())) {
-            Map<String, Object> a = (Map<String, Object>) o;
-            String content = (String) require(a, "content", "an added token");
+        for (Object o : list(root.getOrDefault("added_tokens", List.of()), "added_tokens")) {
+            Map<String, Object> a = object(o, "an added token");
+            if (!(require(a, "content", "an added token") instanceof String content)) throw new IllegalArgumentException("an added token has a content that is not a string");
             for (String flag : List.of("single_word", "lstrip", "rstrip"))
                 if (Boolean.TRUE.equals(a.get(flag))) throw new IllegalArgumentException("added token " + content + " sets " + flag + ", which is not supported");
             specials.put(content, id(require(a, "id", "added token " + content), "the id of added token " + content));
@@ -137,7 +136,7 @@ public final class TokenizerJson {
         if (pre == null && "Fuse".equals(typeOf(dec)) && merges.isEmpty() && specials.isEmpty()) return charTokenizer(vocab);
         if (!"ByteLevel".equals(typeOf(pre))) throw new IllegalArgumentException("pre_tokenizer " + typeOf(pre) + " is not supported (Strata reads ByteLevel)");
         if (!"ByteLevel".equals(typeOf(dec))) throw new IllegalArgumentException("decoder " + typeOf(dec) + " is not supported with a ByteLevel pre_tokenizer");
-        Map<String, Object> p = (Map<String, Object>) pre;
+        Map<String, Object> p = object(pre, "pre_tokenizer");
         var preTokenizer = new BpeTokenizer.PreTokenizer(Boolean.TRUE.equals(p.get("add_prefix_space")), !Boolean.FALSE.equals(p.get("use_regex")));
         return new BpeTokenizer(vocab, merges, specials, preTokenizer, Boolean.TRUE.equals(model.get("ignore_merges")));
     }
@@ -152,7 +151,6 @@ public final class TokenizerJson {
         return new CharTokenizer(cps);
     }
 
-    @SuppressWarnings("unchecked")
     private static BpeTokenizer.Merge merge(Object o, int i) {
         // older files write "left right"; tokenizers 0.20 and later write ["left", "right"]
         if (o instanceof String s) {
@@ -162,6 +160,18 @@ public final class TokenizerJson {
         }
         if (o instanceof List<?> l && l.size() == 2 && l.get(0) instanceof String a && l.get(1) instanceof String b) return new BpeTokenizer.Merge(a, b);
         throw new IllegalArgumentException("merge " + i + " is " + Json.typeName(o) + ", expected \"left right\" or [left, right]");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> object(Object v, String what) {
+        if (v instanceof Map<?, ?> m) return (Map<String, Object>) m;
+        throw new IllegalArgumentException(what + " is " + Json.typeName(v) + ", expected an object");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object v, String what) {
+        if (v instanceof List<?> l) return (List<Object>) l;
+        throw new IllegalArgumentException(what + " is " + Json.typeName(v) + ", expected an array");
     }
 
     private static Object require(Map<String, Object> m, String key, String where) {

@@ -33,9 +33,11 @@ class BundledDataTest {
     }
 
     @Test
-    void thePropertyWinsOverTheWalk() throws IOException {
-        assertEquals(dir, BundledData.directory(dir.toString(), Path.of(".")));
-        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> BundledData.directory(dir.resolve("none").toString(), Path.of(".")));
+    void thePropertyWinsOverTheLaunchersHomeWhichWinsOverTheWalk() throws IOException {
+        Path home = Files.createDirectories(dir.resolve("home/models/data"));
+        assertEquals(dir, BundledData.directory(dir.toString(), dir.resolve("home").toString(), Path.of(".")));
+        assertEquals(home, BundledData.directory(null, dir.resolve("home").toString(), Path.of(".")));
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> BundledData.directory(dir.resolve("none").toString(), null, Path.of(".")));
         assertTrue(e.getMessage().contains("-Dstrata.data names no directory"), e.getMessage());
     }
 
@@ -45,7 +47,7 @@ class BundledDataTest {
         Path root = deep;
         // only meaningful where no models/data exists above the temporary directory
         for (Path p = deep; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("models/data"))) return;
-        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> BundledData.directory(null, root));
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> BundledData.directory(null, null, root));
         assertTrue(e.getMessage().contains("cannot find Strata's bundled data") && e.getMessage().contains("-Dstrata.data=<directory>"), e.getMessage());
     }
 

@@ -182,6 +182,7 @@ class ByteLevelBpeTest {
                 new String[] {"\"lstrip\": false", "\"lstrip\": true", "added token [CLS] sets lstrip, which is not supported"},
                 new String[] {"\"type\": \"BPE\"", "\"type\": \"Unigram\"", "model type Unigram is not supported (Strata reads BPE)"},
                 new String[] {"\"hell\": 10", "\"hell\": 9", "tokens `he` and `hell` share id 9"},
+                new String[] {"\"vocab\": {", "\"vocab\": 7, \"x\": {", "model.vocab is a number, expected an object"},
                 new String[] {"\"version\"", "\"version\" \"", null});
         for (String[] c : cases) {
             Files.writeString(f, HAND.replace(c[0], c[1]));
