@@ -41,6 +41,16 @@ final class Frontend {
         return r;
     }
 
+    /** The training graph: forward and loss (the named one, or the model's last). */
+    Elaborator.Result elaborateTraining(String model, String preset, Map<String, String> sets, String loss, PrintStream err) {
+        Elaborator.Result r = new Elaborator(program, diagnostics).elaborateTraining(model, preset, sets, loss);
+        if (diagnostics.hasErrors()) {
+            report(err);
+            return null;
+        }
+        return r;
+    }
+
     void report(PrintStream err) {
         DiagnosticRenderer renderer = new DiagnosticRenderer(sources);
         for (Diagnostic d : diagnostics.all()) err.print(renderer.render(d));

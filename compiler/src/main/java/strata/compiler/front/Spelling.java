@@ -3,11 +3,11 @@ package strata.compiler.front;
 import java.util.Collection;
 
 /** "Did you mean" suggestions and the naming of parts made at call sites. */
-final class Spelling {
+public final class Spelling {
     private Spelling() {}
 
     /** The closest name within an edit distance of about a third of its length, or null. */
-    static String nearest(String name, Collection<String> a, Collection<String> b) {
+    public static String nearest(String name, Collection<String> a, Collection<String> b) {
         String best = null;
         int bestD = Math.max(1, name.length() / 3) + 1;
         for (Collection<String> c : java.util.List.of(a, b))

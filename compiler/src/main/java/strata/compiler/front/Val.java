@@ -63,7 +63,7 @@ public sealed interface Val {
     Val NONE = new None();
     Val POISON = new Poison();
 
-    static String describe(Val v) {
+    public static String describe(Val v) {
         return switch (v) {
             case Int i -> "int " + i.value();
             case Float f -> "float " + f.value();

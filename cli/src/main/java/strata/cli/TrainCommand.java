@@ -1,0 +1,215 @@
+package strata.cli;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import strata.compiler.front.Elaborator;
+import strata.compiler.front.Val;
+import strata.compiler.graph.DType;
+import strata.compiler.graph.Graph;
+import strata.compiler.graph.Op;
+import strata.grammar.CompileError;
+import strata.runtime.KernelPool;
+import strata.runtime.ParamInit;
+import strata.runtime.Tensor;
+import strata.runtime.checkpoint.Checkpoint;
+import strata.runtime.data.BundledData;
+import strata.runtime.data.CharDataset;
+import strata.runtime.text.TokenizerJson;
+import strata.runtime.train.Batches;
+import strata.runtime.train.Optimizer;
+import strata.runtime.train.Schedule;
+import strata.runtime.train.TrainCheckpoint;
+import strata.runtime.train.Trainer;
+
+/**
+ * {@code strata train FILE --preset P}: trains a model on its recipe's data with compiled
+ * forward, backward and optimizer kernels; shows progress, evaluates on the validation split,
+ * checkpoints (resumable bit for bit with {@code --resume}), logs losses to a CSV and a PNG, and
+ * prints a sample at the end.
+ */
+@Command(name = "train", description = "Train a model on its recipe's data (a preset's train { } block); checkpoint, log and sample.")
+final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE") Path file;
+    @Option(names = "--model") String model;
+    @Option(names = "--preset") String preset;
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a hyperparameter") List<String> sets = new ArrayList<>();
+    @Option(names = "--loss", description = "which of the model's losses to train (default: its last)") String loss;
+    @Option(names = "--data", description = "a text file to train on (default: the recipe's, from the bundled data)") Path data;
+    @Option(names = "--steps") Long steps;
+    @Option(names = "--batch") Long batch;
+    @Option(names = "--lr") Double lr;
+    @Option(names = "--min-lr") Double minLr;
+    @Option(names = "--warmup") Long warmup;
+    @Option(names = "--eval-every") Long evalEvery;
+    @Option(names = "--eval-batches") Long evalBatches;
+    @Option(names = "--checkpoint-every", description = "also checkpoint every N steps (default: at evaluations and the end)") Long checkpointEvery;
+    @Option(names = "--seed") Long seed;
+    @Option(names = "--out", description = "the run's directory (default: runs/MODEL-PRESET)") Path out;
+    @Option(names = "--resume", description = "continue the run in --out from its checkpoint") boolean resume;
+    @Option(names = "--sample", description = "characters to generate at the end (default: ${DEFAULT-VALUE})") int sample = 300;
+
+    @Override public Integer call() throws Exception {
+        Frontend fe = new Frontend();
+        if (fe.load(file, System.err) == null) return 1;
+        Elaborator.Result r = fe.elaborateTraining(model, preset, Sets.parse(sets), loss, System.err);
+        if (r == null) return 1;
+        Map<String, Object> over = new HashMap<>();
+        if (steps != null) over.put("steps", steps);
+        if (batch != null) over.put("batch", batch);
+        if (lr != null) over.put("lr", lr);
+        if (minLr != null) over.put("min_lr", minLr);
+        if (warmup != null) over.put("warmup", warmup);
+        if (evalEvery != null) over.put("eval_every", evalEvery);
+        if (evalBatches != null) over.put("eval_batches", evalBatches);
+        if (checkpointEvery != null) over.put("checkpoint_every", checkpointEvery);
+        if (seed != null) over.put("seed", seed);
+        try {
+            return train(fe, r, new Recipe(r.training(), over));
+        } catch (CompileError e) {
+            fe.diagnostics.add(e.diagnostic());
+            fe.report(System.err);
+            return 1;
+        }
+    }
+
+    private int train(Frontend fe, Elaborator.Result r, Recipe recipe) throws IOException {
+        Graph g = r.graph();
+        String name = r.model() + (r.preset() == null ? "" : "-" + r.preset());
+        Path dir = out != null ? out : Path.of("runs", name);
+        // data: the char-level language-modelling batches (x, and y the same windows shifted by one)
+        Path dataFile = data != null ? data : BundledData.file(recipe.str("data", "tinyshakespeare.txt"));
+        String tokenizer = recipe.str("tokenizer", "char");
+        if (!tokenizer.equals("char"))
+            throw new CompileError(recipe.span("tokenizer"), "strata train reads character-level corpora for now; tokenizer `" + tokenizer + "` is not wired to it", "use tokenizer = \"char\"");
+        List<Op> ins = g.inputs();
+        if (ins.size() != 2 || ins.stream().anyMatch(o -> o.type().rank() != 2 || o.type().dtype() != DType.I32))
+            throw new IllegalArgumentException("strata train feeds language-model batches (tokens and their next tokens, i32[B, T] each); "
+                    + r.model() + "'s training inputs are " + ins.stream().map(o -> o.strAttr("name", "") + ": " + o.type()).toList());
+        CharDataset corpus = CharDataset.load(dataFile);
+        long vocab = r.hypers().get("vocab") instanceof Val.Int v ? v.value() : -1;
+        if (vocab >= 0 && corpus.tokenizer().vocabSize() > vocab)
+            throw new IllegalArgumentException(dataFile + " has " + corpus.tokenizer().vocabSize() + " distinct characters but " + name
+                    + " has vocab = " + vocab + "; add --set vocab=" + corpus.tokenizer().vocabSize());
+        int block = (int) (r.hypers().get("block") instanceof Val.Int b ? b.value() : 64);
+        int batchSize = (int) recipe.integer("batch", 12);
+        long total = recipe.integer("steps", 2000), runSeed = recipe.integer("seed", 1337);
+        long every = recipe.integer("eval_every", 250), finalBatches = recipe.integer("eval_batches", 200);
+        long ckptEvery = recipe.integer("checkpoint_every", 0);
+        String x = ins.get(0).strAttr("name", ""), y = ins.get(1).strAttr("name", "");
+        Batches batches = new Batches() {
+            @Override public Map<String, Tensor> train(long step, Arena a) {
+                CharDataset.Batch b = corpus.batch(CharDataset.Split.TRAIN, runSeed, step, batchSize, block);
+                return Map.of(x, b.x(a), y, b.y(a));
+            }
+
+            @Override public Map<String, Tensor> validation(long index, Arena a) {
+                CharDataset.Batch b = corpus.batch(CharDataset.Split.VAL, runSeed, index, batchSize, block);
+                return Map.of(x, b.x(a), y, b.y(a));
+            }
+
+            @Override public long tokensPerBatch() { return (long) batchSize * block; }
+        };
+        double peak = recipe.num("lr", 1e-3);
+        Schedule schedule = new Schedule(Schedule.decay(recipe.str("decay", "cosine")), peak, recipe.num("min_lr", peak / 10),
+                recipe.integer("warmup", 100), total);
+        String opt = recipe.str("optimizer", "adamw");
+        Optimizer.Settings settings = switch (opt) {
+            case "adamw" -> new Optimizer.Settings(Optimizer.Kind.ADAMW, recipe.num("beta1", 0.9), recipe.num("beta2", 0.999), recipe.num("eps", 1e-8),
+                    recipe.num("weight_decay", 0.1), 0, recipe.num("clip", 1.0));
+            case "sgd" -> new Optimizer.Settings(Optimizer.Kind.SGD, 0, 0, 0, recipe.num("weight_decay", 0), recipe.num("momentum", 0.9), recipe.num("clip", 0));
+            default -> throw new CompileError(recipe.span("optimizer"), "unknown optimizer `" + opt + "`", "use adamw or sgd");
+        };
+        String sourceHash = sha256(Files.readString(file));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("strata.model_file", file.toAbsolutePath().normalize().toString());
+        meta.put("strata.source_sha256", sourceHash);
+        meta.put("strata.model", r.model());
+        if (r.preset() != null) meta.put("strata.preset", r.preset());
+        meta.put("strata.sets", String.join(";", sets));
+        meta.put("strata.seed", Long.toString(runSeed));
+        meta.put("strata.tokenizer", "tokenizer.json");
+
+        try (KernelPool pool = KernelPool.forThisMachine(); Arena arena = Arena.ofShared()) {
+            Map<String, Tensor> init = new LinkedHashMap<>();
+            for (Op p : g.params()) init.putIfAbsent(p.strAttr("name", ""), ParamInit.of(arena, p, runSeed));
+            long c0 = System.nanoTime();
+            Trainer trainer = new Trainer(g, n -> true, init, settings, schedule, 1, pool);
+            long c1 = System.nanoTime();
+            System.out.printf("%s: %,d parameters trained; %d kernels in the training step, compiled in %.1f s%n", name,
+                    trainer.layout().parameterCount(), trainer.kernelCount(), (c1 - c0) / 1e9);
+            System.out.printf("data: %s (%,d train and %,d validation characters, vocabulary %d); batch %d x %d%n", dataFile,
+                    corpus.train().length, corpus.val().length, corpus.tokenizer().vocabSize(), batchSize, block);
+            long start = 0;
+            if (resume) {
+                Checkpoint ck = TrainCheckpoint.read(dir, arena);
+                String had = ck.metadata().get("strata.source_sha256");
+                if (had != null && !had.equals(sourceHash))
+                    throw new IllegalArgumentException(dir.resolve(TrainCheckpoint.FILE) + " was written by another version of " + file
+                            + "; resuming would mix two models (start a new run with another --out)");
+                start = TrainCheckpoint.restore(ck, trainer);
+                System.out.println("resumed from " + dir.resolve(TrainCheckpoint.FILE) + " after step " + start);
+            } else if (Files.exists(dir.resolve(TrainCheckpoint.FILE))) {
+                throw new IllegalArgumentException(dir + " already holds a run; continue it with --resume or choose another --out");
+            }
+            Files.createDirectories(dir);
+            TokenizerJson.save(corpus.tokenizer(), dir.resolve("tokenizer.json"));
+            LossCurve log = new LossCurve(dir.resolve("loss.csv"), start);
+            Progress progress = new Progress(System.out, start, total);
+            double trainNanos = 0, lastVal = Double.NaN;
+            for (long s = start; s < total; s++) {
+                long t0 = System.nanoTime();
+                Trainer.StepResult res = trainer.step(s, batches, 1);
+                long t1 = System.nanoTime();
+                trainNanos += t1 - t0;
+                if (!Double.isFinite(res.loss()))
+                    throw new IllegalStateException("the loss became " + res.loss() + " at step " + s + "; the last checkpoint in " + dir + " is intact (lower --lr?)");
+                double tps = batches.tokensPerBatch() * (s + 1 - start) / (trainNanos / 1e9);
+                boolean last = s + 1 == total, eval = last || (every > 0 && (s + 1) % every == 0);
+                double val = Double.NaN;
+                if (eval) {
+                    val = trainer.evaluate(batches, last ? finalBatches : Math.max(1, finalBatches / 10));
+                    lastVal = val;
+                    progress.line(String.format("step %d: train loss %.4f, val loss %.4f, lr %.2e", s + 1, res.loss(), val, res.lr()));
+                }
+                log.add(new LossCurve.Row(s, res.loss(), res.lr(), res.gradNorm(), val, tps));
+                if (eval || (ckptEvery > 0 && (s + 1) % ckptEvery == 0)) {
+                    log.flush();
+                    TrainCheckpoint.save(dir, trainer, s + 1, meta);
+                }
+                progress.update(s + 1, String.format("loss %.4f  %,.0f tok/s", res.loss(), tps));
+            }
+            progress.finish();
+            log.flush();
+            log.png(dir.resolve("loss.png"), name);
+            if (sample > 0 && start < total) GenerateCommand.sample(fe, r, trainer.parameters(), corpus.tokenizer(), "\n", sample, 0.8, 200, 1.0, runSeed, pool);
+            System.out.println("checkpoint: " + dir.resolve(TrainCheckpoint.FILE) + "; log: " + dir.resolve("loss.csv") + ", " + dir.resolve("loss.png"));
+            if (!Double.isNaN(lastVal)) System.out.printf("val_loss: %.4f%n", lastVal);
+            System.out.printf("train_seconds: %.1f%n", trainNanos / 1e9);
+            System.out.printf("tokens_per_s: %.0f%n", batches.tokensPerBatch() * (total - start) / Math.max(trainNanos / 1e9, 1e-9));
+            trainer.close();
+        }
+        return 0;
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
