@@ -65,6 +65,11 @@ public final class CpuExecutable implements AutoCloseable {
     private final List<Step> steps = new ArrayList<>();
     private final List<OpLowering.Requirement> requirements = new ArrayList<>();
     private final Map<String, Value> byName = new HashMap<>();
+    /**
+     * The buffers whose memory an output ends up in: the outputs' own, and the buffers an output
+     * reshapes (a reshape is an alias, so the temporary under it must outlive the run).
+     */
+    private final java.util.Set<String> outputMemory = new java.util.HashSet<>();
     private final Jit jit;
     private final KernelPool pool;
 
@@ -105,6 +110,7 @@ public final class CpuExecutable implements AutoCloseable {
         jit.addObject(object);
         CpuExecutable exe = new CpuExecutable(g, jit, pool, cached);
         exe.byName.putAll(lowering.buffers());
+        exe.outputMemory.addAll(outputMemory(g, lowering.steps()));
         exe.requirements.addAll(lowering.requirements());
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
         for (GraphLowering.Step p : lowering.steps())
@@ -115,6 +121,16 @@ public final class CpuExecutable implements AutoCloseable {
                         ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()));
             });
         return exe;
+    }
+
+    private static java.util.Set<String> outputMemory(Graph g, List<GraphLowering.Step> steps) {
+        Map<String, String> aliasOf = new HashMap<>();
+        for (GraphLowering.Step p : steps)
+            if (p instanceof GraphLowering.Alias a) aliasOf.put(KernelLowering.bufferName(a.result()), KernelLowering.bufferName(a.of()));
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (Value v : g.outputs())
+            for (String n = KernelLowering.bufferName(v); n != null && out.add(n); n = aliasOf.get(n)) { }
+        return out;
     }
 
     /** Wall time per kind of step (kernels named by their op), summed over runs; null when off. */
@@ -228,7 +244,7 @@ public final class CpuExecutable implements AutoCloseable {
             long[] shape = new long[b.shape().size()];
             for (int a = 0; a < shape.length; a++) shape[a] = evalDim(b.shape().get(a), env);
             Value v = byName.get(b.name());
-            Tensor t = tensors.computeIfAbsent(b.name(), x -> allocate(x, v != null && graph.outputs().contains(v) ? out : null, b.dtype(), shape));
+            Tensor t = tensors.computeIfAbsent(b.name(), x -> allocate(x, outputMemory.contains(b.name()) ? out : null, b.dtype(), shape));
             if (t.dtype() != b.dtype() || t.numel() != Tensor.numel(shape))
                 throw new IllegalStateException("kernel " + k.name() + " views %" + b.name() + " as " + b.dtype() + Arrays.toString(shape) + " but it is " + t);
             ptrs.setAtIndex(ADDRESS, i, t.data());
@@ -272,8 +288,8 @@ public final class CpuExecutable implements AutoCloseable {
         Map<String, Long> bytes = new HashMap<>();
         java.util.Set<String> fixed = new java.util.HashSet<>();
         for (Op op : graph.ops())
-            if (op.kind() == OpKind.INPUT || op.kind() == OpKind.PARAM || graph.outputs().contains(op.result()))
-                fixed.add(KernelLowering.bufferName(op.result()));
+            if (op.kind() == OpKind.INPUT || op.kind() == OpKind.PARAM) fixed.add(KernelLowering.bufferName(op.result()));
+        fixed.addAll(outputMemory);
         for (int s = 0; s < steps.size(); s++) {
             final int step = s;
             java.util.function.BiConsumer<String, Long> touch = (name, size) -> {
@@ -328,7 +344,7 @@ public final class CpuExecutable implements AutoCloseable {
         if (a == null || b == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its operands exist");
         long[] shape = m.c().type().concreteShape(env);
         Tensor c = tensors.computeIfAbsent(KernelLowering.bufferName(m.c()),
-                x -> allocate(x, graph.outputs().contains(m.c()) ? out : null, m.c().type().dtype(), shape));
+                x -> allocate(x, outputMemory.contains(KernelLowering.bufferName(m.c())) ? out : null, m.c().type().dtype(), shape));
         long k = a.shape()[a.shape().length - 1];
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
