@@ -1,0 +1,2 @@
+/** Checkpoints as safetensors files: crash-safe writes, validated reads. */
+package strata.runtime.checkpoint;
