@@ -31,6 +31,11 @@ import java.util.Map;
  *     "mask" region {@code (b, h, q, k: i64[]) -> bool[]} and an optional "score" region
  *     {@code (b, h, q, k: i64[], s: f32[]) -> f32[]}; H must be a multiple of Hkv (GQA, MQA).
  *     A query row whose mask hides every key yields zeros.
+ * <li>{@code attention_grad(q, k, v, dout) {wrt = "q"|"k"|"v"|"score", scale}}, attention's backward,
+ *     kept whole so that a backend can fuse it as FlashAttention-2 does (no T x T buffer): the
+ *     gradient of sum(attention(q, k, v) * dout) with respect to q, k or v (their types), or to the
+ *     score modifier's outputs ({@code f32[B, H, Tq, Tk]}). It carries attention's "mask" and
+ *     "score" regions and, with a score region, "score_grad" {@code (b, h, q, k, s) -> d score / d s}.
  * </ul>
  */
 public enum OpKind {
@@ -59,7 +64,7 @@ public enum OpKind {
     // composites
     SOFTMAX(Category.COMPOSITE, 1), LAYER_NORM(Category.COMPOSITE, -1), RMS_NORM(Category.COMPOSITE, -1),
     GELU(Category.COMPOSITE, 1), CROSS_ENTROPY(Category.COMPOSITE, 2), DROPOUT(Category.COMPOSITE, 1),
-    ATTENTION(Category.COMPOSITE, 3);
+    ATTENTION(Category.COMPOSITE, 3), ATTENTION_GRAD(Category.COMPOSITE, 4);
 
     public enum Category { SOURCE, UNARY, BINARY, COMPARE, LOGIC, SELECT, REDUCE, MOVEMENT, CONTRACTION, COMPOSITE }
 

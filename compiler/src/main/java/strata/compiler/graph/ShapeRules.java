@@ -277,6 +277,18 @@ public final class ShapeRules {
                     throw new ShapeError("cross_entropy of logits " + x + " needs targets of shape " + x.shape().subList(0, x.rank() - 1) + ", got " + t);
                 return new TensorType(x.dtype(), t.shape());
             }
+            case ATTENTION_GRAD -> {
+                TensorType o = composite(OpKind.ATTENTION, in.subList(0, 3), attrs);
+                if (!in.get(3).equals(o)) throw new ShapeError("attention_grad needs an output adjoint of type " + o + ", got " + in.get(3));
+                String wrt = attrs.get("wrt") instanceof Attr.Str s ? s.value() : "";
+                return switch (wrt) {
+                    case "q" -> in.get(0);
+                    case "k" -> in.get(1);
+                    case "v" -> in.get(2);
+                    case "score" -> o.withShape(List.of(o.dim(0), o.dim(1), o.dim(2), in.get(1).dim(2)));
+                    default -> throw new ShapeError("attention_grad needs a string attribute `wrt`: q, k, v or score, got `" + wrt + "`");
+                };
+            }
             case ATTENTION -> {
                 TensorType q = in.get(0), k = in.get(1), v = in.get(2);
                 for (TensorType t : in)

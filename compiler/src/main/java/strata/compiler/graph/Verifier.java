@@ -85,7 +85,7 @@ public final class Verifier {
 
     private void regions(Op op, String where) {
         if (op.regions().isEmpty()) return;
-        if (op.kind() != OpKind.ATTENTION) {
+        if (op.kind() != OpKind.ATTENTION && op.kind() != OpKind.ATTENTION_GRAD) {
             report(where, op.kind().mnemonic() + " takes no regions");
             return;
         }
@@ -96,16 +96,18 @@ public final class Verifier {
             TensorType result;
             switch (r.role()) {
                 case "mask" -> result = TensorType.scalar(DType.BOOL);
-                case "score" -> {
+                case "score", "score_grad" -> {
                     result = r.args().size() == 5 ? r.args().get(4).type() : TensorType.scalar(DType.F32);
                     if (result.rank() != 0 || !result.dtype().isFloat()) report(where, "score's fifth argument must be a float scalar, got " + result);
                     args.add(result);
                 }
                 default -> {
-                    report(where, "attention has no region role `" + r.role() + "` (expected mask or score)");
+                    report(where, op.kind().mnemonic() + " has no region role `" + r.role() + "` (expected mask, score"
+                            + (op.kind() == OpKind.ATTENTION_GRAD ? " or score_grad)" : " or score)"));
                     continue;
                 }
             }
+            if (r.role().equals("score_grad") && op.kind() != OpKind.ATTENTION_GRAD) report(where, "only attention_grad takes a score_grad region");
             List<TensorType> got = r.args().stream().map(Value::type).toList();
             if (!got.equals(args)) report(where, r.role() + " takes arguments " + args + ", got " + got);
             region(r, result, where);

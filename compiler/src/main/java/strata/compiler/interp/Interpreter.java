@@ -119,6 +119,7 @@ public final class Interpreter {
                 case SCATTER_ADD -> Movement.scatterAdd(op, a.get(0), a.get(1), a.get(2));
                 case MATMUL -> Contractions.matmul(op, a.get(0), a.get(1));
                 case ATTENTION -> Attention.attention(op, a.get(0), a.get(1), a.get(2), (region, args) -> runRegion(region, args, frame));
+                case ATTENTION_GRAD -> AttentionGrad.grad(op, a.get(0), a.get(1), a.get(2), a.get(3), (region, args) -> runRegion(region, args, frame));
             };
         }
 

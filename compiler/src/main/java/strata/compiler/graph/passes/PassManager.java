@@ -26,6 +26,7 @@ public final class PassManager {
         PASSES.put("canonicalize", Canonicalize::new);
         PASSES.put("cse", CommonSubexpressionElimination::new);
         PASSES.put("dce", DeadCodeElimination::new);
+        PASSES.put("autodiff", strata.compiler.autodiff.AutodiffPass::new);
         PIPELINES.put("default", List.of("shape-inference", "canonicalize", "cse", "dce"));
     }
 
