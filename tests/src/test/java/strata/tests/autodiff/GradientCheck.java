@@ -69,10 +69,16 @@ final class GradientCheck {
      */
     static void assertMatches(Graph g, List<Value> outs, Map<String, RefTensor> inputs, Map<String, RefTensor> params,
                               Map<String, Long> symbols, Interpreter interp, Random r, int samples) {
+        assertMatches(g, outs, inputs, params, symbols, interp, r, samples, name -> true);
+    }
+
+    /** As above, with only the parameters {@code trainable} accepts differentiated. */
+    static void assertMatches(Graph g, List<Value> outs, Map<String, RefTensor> inputs, Map<String, RefTensor> params,
+                              Map<String, Long> symbols, Interpreter interp, Random r, int samples, java.util.function.Predicate<String> trainable) {
         Graph lg = linearLoss(g, outs);
         Map<String, RefTensor> in = new HashMap<>(inputs);
         in.putAll(weights(lg, symbols, r));
-        Gradients.Result grads = Gradients.append(lg, lg.outputs().getFirst());
+        Gradients.Result grads = Gradients.append(lg, lg.outputs().getFirst(), trainable);
         assertEquals(List.of(), Verifier.verify(grads.graph()), "the gradient graph verifies");
         List<RefTensor> got = interp.run(grads.graph(), in, params);
         for (var e : grads.gradients().entrySet()) {

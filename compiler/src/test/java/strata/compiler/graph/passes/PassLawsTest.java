@@ -44,6 +44,7 @@ class PassLawsTest {
         qt().withExamples(300).forAll(longs().all()).checkAssert(seed -> {
             Graph g = RandomGraphs.generate(seed);
             for (String pass : PassManager.passNames()) {
+                if (pass.equals("autodiff")) continue; // a transformation, not a simplification: it appends gradients each run
                 Graph once = PassManager.parse(pass).run(g);
                 assertEquals(GraphPrinter.print(once), GraphPrinter.print(PassManager.parse(pass).run(once)), pass);
             }
