@@ -60,6 +60,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed") Long seed;
     @Option(names = "--out", description = "the run's directory (default: runs/MODEL-PRESET)") Path out;
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint") boolean resume;
+    @Option(names = "--profile", description = "print where the training step's time goes, by kind of kernel") boolean profile;
     @Option(names = "--sample", description = "characters to generate at the end (default: ${DEFAULT-VALUE})") int sample = 300;
 
     @Override public Integer call() throws Exception {
@@ -169,6 +170,7 @@ final class TrainCommand implements Callable<Integer> {
             TokenizerJson.save(corpus.tokenizer(), dir.resolve("tokenizer.json"));
             LossCurve log = new LossCurve(dir.resolve("loss.csv"), start);
             Progress progress = new Progress(System.out, start, total);
+            if (profile) trainer.profile();
             double trainNanos = 0, lastVal = Double.NaN;
             for (long s = start; s < total; s++) {
                 long t0 = System.nanoTime();
@@ -193,6 +195,11 @@ final class TrainCommand implements Callable<Integer> {
                 progress.update(s + 1, String.format("loss %.4f  %,.0f tok/s", res.loss(), tps));
             }
             progress.finish();
+            if (profile) {
+                System.out.println("where the gradient program's time went (" + trainer.kernelCount() + " kernels per step):");
+                for (var e : trainer.profileReport().subList(0, Math.min(25, trainer.profileReport().size())))
+                    System.out.printf("  %-34s %9.1f ms  %5.1f%%%n", e.getKey(), e.getValue() / 1e6, 100.0 * e.getValue() / trainNanos);
+            }
             log.flush();
             log.png(dir.resolve("loss.png"), name);
             if (sample > 0 && start < total) GenerateCommand.sample(fe, r, trainer.parameters(), corpus.tokenizer(), "\n", sample, 0.8, 200, 1.0, runSeed, pool);

@@ -120,6 +120,8 @@ public final class CpuExecutable implements AutoCloseable {
                 case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB(), m.init(), m.activation() == null
                         ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()));
             });
+        // the GEMMs compile (or load from the cache) now, not in the first run
+        for (Step st : exe.steps) if (st instanceof Gemm m) exe.gemmFor(m);
         return exe;
     }
 
@@ -338,6 +340,12 @@ public final class CpuExecutable implements AutoCloseable {
         plannedFor = Map.copyOf(env);
     }
 
+    /** The tuned GEMM for a step's layout, init operand and activation (one per kind, shared by steps). */
+    private CpuMatmul gemmFor(Gemm m) {
+        return gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation(),
+                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), MatmulCodegen.Blocking.forThisCpu()));
+    }
+
     /** c = a @ b with the tuned GEMM; a's leading axes are rows. */
     private void gemm(Gemm m, Map<String, Tensor> tensors, Map<String, Long> env, Arena out, Arena scratch) {
         Tensor a = tensors.get(KernelLowering.bufferName(m.a())), b = tensors.get(KernelLowering.bufferName(m.b()));
@@ -348,8 +356,7 @@ public final class CpuExecutable implements AutoCloseable {
         long k = a.shape()[a.shape().length - 1];
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
-        CpuMatmul mm = gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation(),
-                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), MatmulCodegen.Blocking.forThisCpu()));
+        CpuMatmul mm = gemmFor(m);
         if (m.init() == null) mm.run(pool, a.data(), b.data(), c.data(), MemorySegment.NULL, 0, rows, n, k);
         else {
             Tensor init = tensors.get(KernelLowering.bufferName(m.init()));

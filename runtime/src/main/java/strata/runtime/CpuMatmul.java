@@ -51,11 +51,31 @@ public final class CpuMatmul implements AutoCloseable {
 
     /** With an activation applied to C after the product (and the init operand) is complete. */
     public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, Blocking blocking) {
+        return compile(transposeB, withInit, activation, blocking, strata.compiler.llvm.CompileCache.defaultCache());
+    }
+
+    /**
+     * Compiles the GEMM for one layout, init operand and activation, or loads its object code from
+     * the cache, keyed by those choices, the blocking and the target.
+     */
+    public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, Blocking blocking,
+                                    strata.compiler.llvm.CompileCache cache) {
+        // keyed by the unoptimized IR itself (emitting it takes milliseconds; optimizing it, seconds)
         IrModule m = new IrModule(NAME);
         MatmulCodegen.emit(m, NAME, transposeB, blocking, withInit, activation);
-        m.optimize();
+        String key = strata.compiler.llvm.CompileCache.key(m.ir());
+        byte[] object = cache.get(key).orElse(null);
+        try {
+            if (object == null) {
+                m.optimize();
+                object = strata.compiler.llvm.ObjectCode.emit(m);
+                cache.put(key, object);
+            }
+        } finally {
+            m.dispose();
+        }
         Jit jit = new Jit();
-        jit.add(m);
+        jit.addObject(object);
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
         Linker l = Linker.nativeLinker();
         return new CpuMatmul(transposeB, withInit, blocking, jit,

@@ -140,9 +140,28 @@ final class StructuralRules {
             d[0] = b.sumTo(da, a.type());
         }
         if (needs.test(bb)) {
+            if (bb.type().rank() == 2 && a.type().rank() > 2 && !ta) {
+                d[1] = flatWeightGradient(a, bb, dc, tb, b);
+                return;
+            }
             Value db = tb ? mm(dc, a, true, ta, b) : mm(a, dc, !ta, false, b);
             d[1] = b.sumTo(db, bb.type());
         }
+    }
+
+    /**
+     * The gradient of a 2-D weight shared by every batch position (x [.., M, K] @ W): one
+     * contraction over all rows, X^T dC with X = x as [rows, K], instead of a batched product per
+     * leading index summed afterwards; the same numbers, as one long GEMM.
+     */
+    private static Value flatWeightGradient(Value a, Value w, Value dc, boolean tb, AdjointBuilder b) {
+        Dim rows = Dim.of(1);
+        for (int i = 0; i < a.type().rank() - 1; i++) rows = rows.times(a.type().dim(i));
+        Value a2 = b.reshape(a, new TensorType(a.type().dtype(), List.of(rows, a.type().dim(-1))));
+        Value dc2 = b.reshape(dc, new TensorType(dc.type().dtype(), List.of(rows, dc.type().dim(-1))));
+        // W [N, K] used transposed: dW = dC^T X; W [K, N]: dW = X^T dC
+        Value dw = tb ? mm(dc2, a2, true, false, b) : mm(a2, dc2, true, false, b);
+        return b.reshape(dw, w.type().withDtype(dw.type().dtype()));
     }
 
     private static Value mm(Value x, Value y, boolean tx, boolean ty, AdjointBuilder b) {

@@ -396,4 +396,13 @@ public final class IrModule {
     }
 
     void disposeBuilder() { LLVMDisposeBuilder(b); }
+
+    /** Frees a module that was emitted to object code rather than handed to a JIT (which takes ownership). */
+    public void dispose() {
+        if (mod == null) return;
+        LLVMDisposeBuilder(b);
+        LLVMDisposeModule(mod);
+        mod = null;
+        LLVMOrcDisposeThreadSafeContext(tsc);
+    }
 }

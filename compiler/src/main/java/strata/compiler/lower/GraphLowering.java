@@ -113,6 +113,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
 
     /** As {@link #of(Graph)}; {@code fuseAttention} false lowers attention unfused (the benchmark's peer). */
     public static GraphLowering of(Graph g, boolean fuseAttention) {
+        g = GemmLayout.run(g);
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
         Map<Op, List<Op>> groups = ElementwiseFusion.groups(g);

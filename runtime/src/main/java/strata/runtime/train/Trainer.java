@@ -124,6 +124,12 @@ public final class Trainer implements AutoCloseable {
 
     public Optimizer optimizer() { return optimizer; }
 
+    /** Starts timing each kind of kernel of the gradient program and the optimizer. */
+    public void profile() { gradProgram.profile(); }
+
+    /** Summed wall time per kind of kernel of the gradient program since {@link #profile()}, in ns, largest first. */
+    public List<Map.Entry<String, Long>> profileReport() { return gradProgram.profileReport(); }
+
     /** Kernels in the compiled gradient program. */
     public int kernelCount() { return gradProgram.kernelCount(); }
 
