@@ -49,7 +49,7 @@ public final class CpuExecutable implements AutoCloseable {
 
     private record Alias(Value result, Value of) implements Step {}
 
-    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, MatmulCodegen.Activation activation) implements Step {}
+    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, MatmulCodegen.Activation activation, Value gate) implements Step {}
 
     /** Where temporaries live for the sizes of the last run: one arena, reused while the sizes stay. */
     private Map<String, Long> plannedFor;
@@ -112,7 +112,7 @@ public final class CpuExecutable implements AutoCloseable {
                 case GraphLowering.Call c -> new Call(c.kernel(), Linker.nativeLinker().downcallHandle(jit.lookup(c.kernel().name()), entry));
                 case GraphLowering.Alias a -> new Alias(a.result(), a.of());
                 case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB(), m.init(), m.activation() == null
-                        ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()));
+                        ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()), m.gate());
             });
         return exe;
     }
@@ -260,6 +260,7 @@ public final class CpuExecutable implements AutoCloseable {
                     touch.accept(KernelLowering.bufferName(m.a()), null);
                     touch.accept(KernelLowering.bufferName(m.b()), null);
                     if (m.init() != null) touch.accept(KernelLowering.bufferName(m.init()), null);
+                    if (m.gate() != null) touch.accept(KernelLowering.bufferName(m.gate()), null);
                     touch.accept(KernelLowering.bufferName(m.c()), Tensor.numel(m.c().type().concreteShape(env)) * m.c().type().dtype().bytes());
                 }
             }
@@ -292,14 +293,14 @@ public final class CpuExecutable implements AutoCloseable {
         long k = a.shape()[a.shape().length - 1];
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
-        CpuMatmul mm = gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation(),
-                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), MatmulCodegen.Blocking.forThisCpu()));
-        if (m.init() == null) mm.run(pool, a.data(), b.data(), c.data(), MemorySegment.NULL, 0, rows, n, k);
-        else {
-            Tensor init = tensors.get(KernelLowering.bufferName(m.init()));
-            if (init == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its bias or residual exists");
-            mm.run(pool, a.data(), b.data(), c.data(), init.data(), init.shape().length == 1 ? 0 : n, rows, n, k);
-        }
+        CpuMatmul mm = gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation() + "/" + (m.gate() != null),
+                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), m.gate() != null, MatmulCodegen.Blocking.forThisCpu()));
+        Tensor init = m.init() == null ? null : tensors.get(KernelLowering.bufferName(m.init()));
+        Tensor gate = m.gate() == null ? null : tensors.get(KernelLowering.bufferName(m.gate()));
+        if (m.init() != null && init == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its bias or residual exists");
+        if (m.gate() != null && gate == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its gate exists");
+        mm.run(pool, a.data(), b.data(), c.data(), init == null ? MemorySegment.NULL : init.data(), init == null || init.shape().length == 1 ? 0 : n,
+                gate == null ? MemorySegment.NULL : gate.data(), rows, n, k);
     }
 
     private static long evalDim(Dim d, Map<String, Long> env) {
