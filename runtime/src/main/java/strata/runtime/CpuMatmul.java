@@ -26,7 +26,7 @@ public final class CpuMatmul implements AutoCloseable {
     private final Jit jit;
     private final MethodHandle packA, compute;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment args = arena.allocate(ADDRESS, 7), sizes = arena.allocate(JAVA_LONG, 6);
+    private final MemorySegment args = arena.allocate(ADDRESS, 7), sizes = arena.allocate(JAVA_LONG, 7);
     private final boolean withInit, withMul;
     private Arena packedAArena = Arena.ofShared(), workspaceArena = Arena.ofShared();
     private MemorySegment packedA = MemorySegment.NULL, workspace = MemorySegment.NULL;
@@ -84,12 +84,16 @@ public final class CpuMatmul implements AutoCloseable {
      * ({@code initStride} N), added in the same pass that writes C.
      */
     public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment init, long initStride, long rows, long n, long k) {
-        run(pool, a, b, c, init, initStride, MemorySegment.NULL, rows, n, k);
+        run(pool, a, b, c, init, initStride, MemorySegment.NULL, false, rows, n, k);
     }
 
-    /** C = act(init + A @ B) * gate, the gate [M, N] read after the activation in the pass that writes C. */
+    /**
+     * C = act(init + A @ B) * gate, the gate [M, N] read after the activation in the pass that
+     * writes C; with {@code accumulate}, C = act(C + init + A @ B) * gate (C holds a residual
+     * already: the in-place form of a residual epilogue).
+     */
     public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment init, long initStride, MemorySegment gate,
-                    long rows, long n, long k) {
+                    boolean accumulate, long rows, long n, long k) {
         if (withMul) need("gate", gate, rows * n, "[" + rows + ", " + n + "]");
         else if (gate.byteSize() > 0) throw new IllegalStateException("this matmul was compiled without a gate operand");
         if (withInit) {
@@ -121,6 +125,7 @@ public final class CpuMatmul implements AutoCloseable {
         args.setAtIndex(ADDRESS, 5, withInit ? init : MemorySegment.NULL);
         args.setAtIndex(ADDRESS, 6, withMul ? gate : MemorySegment.NULL);
         sizes.setAtIndex(JAVA_LONG, 5, initStride);
+        sizes.setAtIndex(JAVA_LONG, 6, accumulate ? 1 : 0);
         sizes.setAtIndex(JAVA_LONG, 0, rows);
         sizes.setAtIndex(JAVA_LONG, 1, n);
         sizes.setAtIndex(JAVA_LONG, 2, k);

@@ -13,8 +13,9 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * Multiplication", TOMS 2008): operands packed into panels, a register-blocked micro-kernel.
  *
  * <p>Two entries, both with the uniform signature {@code void f(ptr buffers, ptr sizes, i64 lo,
- * i64 hi)}, buffers = [A, B, C, packedA, workspace, init, mul], sizes = [M, N, K, S, SN, init stride]
- * (init and mul only in the variants that have them):
+ * i64 hi)}, buffers = [A, B, C, packedA, workspace, init, mul], sizes = [M, N, K, S, SN, init stride,
+ * accumulate] (init and mul only in the variants that have them; accumulate nonzero: C holds a
+ * residual already and init + the product is added to it, so a residual can be C's own memory):
  * <ol>
  *   <li>{@code <name>_pack_a} packs A into MR-row panels, over A panels [lo, hi) (all of K, zero
  *       rows past M). Panel i holds {@code A[i*MR + r][k]} at {@code i*MR*K + k*MR + r}.</li>
@@ -174,12 +175,14 @@ public final class MatmulCodegen {
         if (withInit) ps.addAll(java.util.List.of(m.ptr(), i64));
         if (lastSliceEpilogue()) ps.add(m.i1());
         if (withMul) ps.add(m.ptr());
+        ps.add(m.i1()); // fromC: the first slice starts from C's own values (a residual already there) too
         LLVMValueRef fn = internal(m.function(name + "_kernel", m.voidType(), ps.toArray(LLVMTypeRef[]::new)));
         LLVMValueRef a = m.param(fn, 0), b = m.param(fn, 1), cp = m.param(fn, 2), ldc = m.param(fn, 3), kc = m.param(fn, 4),
                 mrEff = m.param(fn, 5), nrEff = m.param(fn, 6), first = m.param(fn, 7);
         LLVMValueRef ip = withInit ? m.param(fn, 8) : null, ldi = withInit ? m.param(fn, 9) : null;
         LLVMValueRef last = lastSliceEpilogue() ? m.param(fn, withInit ? 10 : 8) : null;
         LLVMValueRef gp = withMul ? m.param(fn, withInit ? 11 : 9) : null; // the gate tile, row stride ldc like C
+        LLVMValueRef fromC = m.param(fn, ps.size() - 1);
         LLVMValueRef[] init = new LLVMValueRef[mr * nv];
         for (int j = 0; j < init.length; j++) init[j] = m.zero(vec);
         LLVMValueRef[] acc = m.loop(fn, c(0), kc, init, (k, cur) -> {
@@ -202,12 +205,12 @@ public final class MatmulCodegen {
                     long lane = (long) v * LANES, row = r;
                     if (lastSliceEpilogue()) {
                         // start (init, zero or the partial sum so far) + this slice, activated (and gated) after the last slice
-                        LLVMValueRef start = withInit ? m.load(vec, m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))), 4) : m.zero(vec);
+                        LLVMValueRef start = start(vec, fromC, p, withInit ? m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))) : null);
                         LLVMValueRef sum = m.fadd(m.select(first, start, m.load(vec, p, 4)), acc[j]);
                         LLVMValueRef gate = withMul ? m.load(vec, m.gep(f32, gp, m.addI(m.mulI(c(row), ldc), c(lane))), 4) : null;
                         m.store(m.select(last, finish(sum, gate), sum), p, 4);
-                    } else m.ifElse(fn, first, () -> m.store(withInit
-                            ? m.fadd(m.load(vec, m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))), 4), acc[j]) : acc[j], p, 4),
+                    } else m.ifElse(fn, first, () -> m.store(m.fadd(
+                            start(vec, fromC, p, withInit ? m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))) : null), acc[j]), p, 4),
                             () -> m.store(m.fadd(m.load(vec, p, 4), acc[j]), p, 4));
                 }
         }, () -> {
@@ -217,7 +220,7 @@ public final class MatmulCodegen {
             m.loop(fn, c(0), mrEff, r -> m.loop(fn, c(0), nrEff, col -> {
                 LLVMValueRef x = m.load(f32, m.gep(f32, tile, m.addI(m.mulI(r, c(nr)), col)));
                 LLVMValueRef p = m.gep(f32, cp, m.addI(m.mulI(r, ldc), col));
-                LLVMValueRef start = withInit ? m.load(f32, m.gep(f32, ip, m.addI(m.mulI(r, ldi), col))) : m.constF32(0);
+                LLVMValueRef start = start(f32, fromC, p, withInit ? m.gep(f32, ip, m.addI(m.mulI(r, ldi), col)) : null);
                 LLVMValueRef old = m.select(first, start, m.load(f32, p));
                 LLVMValueRef sum = m.fadd(old, x);
                 LLVMValueRef gate = withMul ? m.load(f32, m.gep(f32, gp, m.addI(m.mulI(r, ldc), col))) : null;
@@ -226,6 +229,13 @@ public final class MatmulCodegen {
         });
         m.retVoid();
         return fn;
+    }
+
+    /** What the first K slice adds its product to: the init operand (at {@code init}) or zero, plus C's own value when fromC. */
+    private LLVMValueRef start(LLVMTypeRef t, LLVMValueRef fromC, LLVMValueRef p, LLVMValueRef init) {
+        LLVMValueRef zero = t == f32 ? m.constF32(0) : m.zero(t);
+        LLVMValueRef own = m.select(fromC, m.load(t, p, 4), zero);
+        return init == null ? own : m.fadd(m.load(t, init, 4), own);
     }
 
     /** The value stored after the last K slice: the activation, times the gate when there is one. */
@@ -329,6 +339,7 @@ public final class MatmulCodegen {
                 alongN = arg(fn, 1, 4, i64), alongM = m.sdiv(slots, alongN);
         LLVMValueRef init = withInit ? arg(fn, 0, 5, m.ptr()) : null, ldi = withInit ? arg(fn, 1, 5, i64) : null;
         LLVMValueRef gate = withMul ? arg(fn, 0, 6, m.ptr()) : null;
+        LLVMValueRef accumulate = arg(fn, 1, 6, i64);
         LLVMValueRef np = m.sdiv(m.addI(n, c(nr - 1)), c(nr)), mp = m.sdiv(m.addI(rows, c(mr - 1)), c(mr));
         LLVMValueRef kBlocks = m.sdiv(m.addI(k, c(kcMax - 1)), c(kcMax));
         LLVMTypeRef kernelType = LLVMGlobalGetValueType(kernel), packType = LLVMGlobalGetValueType(packB);
@@ -360,6 +371,7 @@ public final class MatmulCodegen {
                             if (withInit) args.addAll(java.util.List.of(m.gep(f32, init, m.addI(m.mulI(row0, ldi), col0)), ldi));
                             if (lastSliceEpilogue()) args.add(last);
                             if (withMul) args.add(m.gep(f32, gate, m.addI(cRow, col0)));
+                            args.add(m.icmp(LLVMIntNE, accumulate, c(0)));
                             m.call(kernel, kernelType, args.toArray(LLVMValueRef[]::new));
                         });
                     });

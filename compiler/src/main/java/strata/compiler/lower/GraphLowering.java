@@ -32,24 +32,39 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public record Alias(Value result, Value of) implements Step {}
 
     /**
+     * The kernel called just before wrote {@code result} into {@code into}'s memory, which it read
+     * for the last time ({@link InPlaceWrites}): result is that memory from here on.
+     */
+    public record InPlace(Value result, Value into) implements Step {}
+
+    /**
      * {@code c = a @ b} by the target's tuned GEMM rather than a kernel of the dialect: a is
      * [.., M, K] (its leading axes folded into the rows), b a matrix [K, N] or, transposed, [N, K].
      * The GEMM computes {@code act(init + a @ b) * gate}: with {@code init} (a bias [N] or a
      * residual of c's shape, else null) the {@code add} that followed the matmul is its epilogue;
      * with {@code activation} ("gelu_erf", "gelu_tanh" or "silu", else null) it applies that; with
      * {@code gate} (a value of c's shape, else null) it multiplies by it last, as a gated FFN does.
+     * With {@code residual} (a value of c's shape, else null) C starts from the residual's values:
+     * {@code act(residual + init + a @ b) * gate}, the {@code x + (h W + bias)} of a transformer's
+     * block; the runtime copies it into C unless c is the residual's own memory (the in-place form
+     * that {@link InPlaceWrites} makes, which then also writes a residual-shaped init into itself).
      */
-    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate) implements Step {}
+    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate, Value residual) implements Step {
+        public Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate) {
+            this(a, b, c, transposeB, init, activation, gate, null);
+        }
+    }
 
     /**
      * What a GEMM absorbs: the op whose result it writes, the operand it adds, its activation, the
      * gate it multiplies by (each or null), and the roots of earlier groups it replaces.
      */
-    private record Epilogue(Op root, Value init, String activation, Value gate, Set<Op> absorbed) {}
+    private record Epilogue(Op root, Value init, Value residual, String activation, Value gate, Set<Op> absorbed) {}
 
     /**
      * The GEMMs whose result only an elementwise group of the form
-     * {@code [add(., x)] [gelu(.) | silu(.)] [mul(., g)]} reads, which then runs as the GEMM's
+     * {@code [add(., x)] [add(., r)] [gelu(.) | silu(.)] [mul(., g)]} (x a bias or a residual, r a
+     * residual after a bias) reads, which then runs as the GEMM's
      * epilogue: gemm op -> the epilogue. SiLU is matched as the prelude writes it, {@code x *
      * sigmoid(x)}, which reads x twice: both reads must be the group's. A group that starts from
      * the result of an earlier add-only epilogue (a bias whose sum silu reads twice, so it was
@@ -70,7 +85,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 Op gemm = p != null && isGemm(p) && !out.containsKey(p) ? p : gemmOfRoot.get(p);
                 if (gemm == null) continue;
                 Epilogue prior = out.get(gemm);
-                if (prior != null && (prior.activation() != null || prior.gate() != null)) continue;
+                if (prior != null && (prior.activation() != null || prior.gate() != null || prior.residual() != null)) continue;
                 Epilogue e = match(start, gemm, prior, root, members, uses);
                 if (e == null) continue;
                 if (prior != null) gemmOfRoot.remove(prior.root());
@@ -84,7 +99,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
 
     /** The epilogue when {@code members} (ending in root) are add?, activation?, mul? applied to start, else null. */
     private static Epilogue match(Value start, Op gemm, Epilogue prior, Op root, List<Op> members, Map<Value, Integer> uses) {
-        Value v = start, init = prior == null ? null : prior.init();
+        Value v = start, init = prior == null ? null : prior.init(), residual = null;
         int i = 0;
         Op op = members.getFirst();
         if (op.kind() == OpKind.ADD && prior == null) {
@@ -95,6 +110,12 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
             init = other;
             v = op.result();
             i++;
+            // a residual added after the bias: x + (h W + b)
+            Value r = i < members.size() && members.get(i).kind() == OpKind.ADD && bias ? other(members.get(i), v) : null;
+            if (r != null && r.type().equals(gemm.type())) {
+                residual = r;
+                v = members.get(i++).result();
+            }
         }
         String act = null;
         if (i < members.size() && members.get(i).kind() == OpKind.GELU && members.get(i).operands().getFirst().equals(v)) {
@@ -121,7 +142,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
             absorbed.addAll(prior.absorbed());
             absorbed.add(prior.root());
         }
-        return new Epilogue(root, init, act, gate, absorbed);
+        return new Epilogue(root, init, residual, act, gate, absorbed);
     }
 
     /** The operand of a binary op besides {@code v}, or null when v is not one of them or is both. */
@@ -159,7 +180,10 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public static GraphLowering of(Graph g) { return of(g, true); }
 
     /** As {@link #of(Graph)}; {@code fuseAttention} false lowers attention unfused (the benchmark's peer). */
-    public static GraphLowering of(Graph g, boolean fuseAttention) {
+    public static GraphLowering of(Graph g, boolean fuseAttention) { return of(g, fuseAttention, true); }
+
+    /** As {@link #of(Graph, boolean)}; {@code inPlace} false gives every kernel's output a buffer of its own. */
+    public static GraphLowering of(Graph g, boolean fuseAttention, boolean inPlace) {
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
         Map<Op, List<Op>> groups = ElementwiseFusion.groups(g);
@@ -178,7 +202,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 Op gemm = fused.getKey();
                 Epilogue e = fused.getValue();
                 plan.add(new Gemm(gemm.operands().get(0), gemm.operands().get(1), root.result(), gemm.boolAttr("transpose_b", false),
-                        e.init(), e.activation(), e.gate()));
+                        e.init(), e.activation(), e.gate(), e.residual()));
                 continue;
             }
             if (isGemm(root)) {
@@ -202,6 +226,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 needed.add(m.b());
                 if (m.init() != null) needed.add(m.init());
                 if (m.gate() != null) needed.add(m.gate());
+                if (m.residual() != null) needed.add(m.residual());
             }
             if (p instanceof Call c) for (Kernel.Buffer b : c.kernel().buffers()) if (named.containsKey(b.name())) needed.add(named.get(b.name()));
         }
@@ -212,6 +237,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 materialized.add(new Call(KernelLowering.elementwise("k" + n++ + "_" + p.kind().mnemonic(), p, List.of(p), producers)));
         }
         plan.addAll(0, materialized);
+        if (inPlace) plan = InPlaceWrites.apply(g, plan, named);
         for (Step p : plan)
             if (p instanceof Call c) {
                 List<String> problems = KernelVerifier.verify(c.kernel());
