@@ -35,6 +35,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--case", paramLabel = "MxNxK", description = "a shape instead of the acceptance cases (repeatable)") List<String> cases = new ArrayList<>();
     @Option(names = "--transpose-b", description = "B is given as [N, K] (x @ W^T)") boolean transposeB;
     @Option(names = "--seconds", description = "measuring time per case and side (default: ${DEFAULT-VALUE})") double seconds = 1.0;
+    @Option(names = "--model", paramLabel = "FILE", description = "model: the model file (default: models/gpt2.strata)") Path model;
+    @Option(names = "--preset", description = "model: the preset (default: ${DEFAULT-VALUE})") String preset = "small";
 
     @Override public Integer call() throws IOException, InterruptedException {
         boolean clean = PEER_VARIABLES.stream().allMatch(v -> System.getenv(v) == null);
@@ -51,9 +53,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             case model -> {
                 Frontend fe = new Frontend();
-                Path file = Path.of(System.getProperty("strata.home", "."), "models", "gpt2.strata");
+                Path file = model != null ? model : Path.of(System.getProperty("strata.home", "."), "models", "gpt2.strata");
                 if (fe.load(file, System.err) == null) yield 1;
-                var r = fe.elaborate(null, "small", java.util.Map.of(), System.err);
+                var r = fe.elaborate(null, preset, java.util.Map.of(), System.err);
                 if (r == null) yield 1;
                 try (KernelPool pool = new KernelPool(threads)) {
                     ModelBench.run(System.out, r, 4, 256, pool);
@@ -85,6 +87,8 @@ final class BenchCommand implements Callable<Integer> {
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "bench", what.name(), "--threads", Integer.toString(threads), "--seconds", Double.toString(seconds)));
         if (transposeB) cmd.add("--transpose-b");
+        if (model != null) cmd.addAll(List.of("--model", model.toAbsolutePath().toString()));
+        cmd.addAll(List.of("--preset", preset));
         for (String c : cases) cmd.addAll(List.of("--case", c));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         PEER_VARIABLES.forEach(pb.environment()::remove);

@@ -72,6 +72,9 @@ final class RunCommand implements Callable<Integer> {
             long t3 = System.nanoTime();
             System.out.printf("compiled %d kernels in %.0f ms%s%n", exe.kernelCount(), (t1 - t0) / 1e6, exe.fromCache() ? " (from the cache)" : "");
             System.out.printf("forward at %s: %.2f ms; temporaries in one arena of %d bytes%n", sizes, (t3 - t2) / 1e6, exe.peakBytes());
+            if (profile)
+                System.out.printf("memory plan: peak %d bytes with %d kernels writing in place, %d bytes without%n", exe.peakBytes(), exe.inPlaceCount(),
+                        exe.peakBytesWithoutInPlace());
             for (var e : exe.profileReport())
                 System.out.printf("  %-28s %9.2f ms  %5.1f%%%n", e.getKey(), e.getValue() / 1e6, 100.0 * e.getValue() / (t3 - t2));
             List<RefTensor> ref = check ? reference(g, inputs, params) : null;

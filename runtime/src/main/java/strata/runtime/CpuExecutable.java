@@ -49,11 +49,16 @@ public final class CpuExecutable implements AutoCloseable {
 
     private record Alias(Value result, Value of) implements Step {}
 
-    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, MatmulCodegen.Activation activation) implements Step {}
+    /** The kernel before wrote {@code result} into {@code into}'s memory (see {@link strata.compiler.lower.InPlaceWrites}). */
+    private record InPlace(Value result, Value into) implements Step {}
+
+    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, MatmulCodegen.Activation activation, Value gate, Value residual) implements Step {}
 
     /** Where temporaries live for the sizes of the last run: one arena, reused while the sizes stay. */
     private Map<String, Long> plannedFor;
     private ArenaPlan plan;
+    /** Bytes the same temporaries would need if no kernel wrote in place. */
+    private long peakWithoutInPlace;
     private Map<String, Integer> planIds;
     private Arena planArena;
     private MemorySegment planMemory;
@@ -117,8 +122,9 @@ public final class CpuExecutable implements AutoCloseable {
             exe.steps.add(switch (p) {
                 case GraphLowering.Call c -> new Call(c.kernel(), Linker.nativeLinker().downcallHandle(jit.lookup(c.kernel().name()), entry));
                 case GraphLowering.Alias a -> new Alias(a.result(), a.of());
+                case GraphLowering.InPlace ip -> new InPlace(ip.result(), ip.into());
                 case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB(), m.init(), m.activation() == null
-                        ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()));
+                        ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()), m.gate(), m.residual());
             });
         // the GEMMs compile (or load from the cache) now, not in the first run
         for (Step st : exe.steps) if (st instanceof Gemm m) exe.gemmFor(m);
@@ -203,6 +209,13 @@ public final class CpuExecutable implements AutoCloseable {
                             throw new IllegalStateException("reshape %" + a.result().id() + " has no operand of " + Tensor.numel(shape) + " elements");
                         tensors.put(KernelLowering.bufferName(a.result()), new Tensor(of.dtype(), shape, of.data()));
                     }
+                    case InPlace ip -> {
+                        Tensor host = tensors.get(KernelLowering.bufferName(ip.into()));
+                        long[] shape = ip.result().type().concreteShape(env);
+                        if (host == null || host.numel() != Tensor.numel(shape) || host.dtype() != ip.result().type().dtype())
+                            throw new IllegalStateException("%" + ip.result().id() + " was written in place into a buffer of another size");
+                        tensors.put(KernelLowering.bufferName(ip.result()), new Tensor(host.dtype(), shape, host.data()));
+                    }
                     case Call c -> {
                         long t0 = profile == null ? 0 : System.nanoTime();
                         call(c, tensors, env, out, scratch);
@@ -277,10 +290,18 @@ public final class CpuExecutable implements AutoCloseable {
     /** Bytes the temporaries of the last run needed in the planned arena. */
     public long peakBytes() { return plan == null ? 0 : plan.peakBytes(); }
 
+    /** Bytes the temporaries of the last run would need if every kernel wrote a buffer of its own. */
+    public long peakBytesWithoutInPlace() { return plan == null ? 0 : peakWithoutInPlace; }
+
+    /** How many kernels of the program write their result into a dying input's memory. */
+    public int inPlaceCount() { return (int) steps.stream().filter(s -> s instanceof InPlace).count(); }
+
     /**
      * Places every temporary of a run by liveness ({@link ArenaPlan}): a buffer lives from the
      * step that writes it to the last step that reads it or a reshape of it. Outputs go to the
-     * caller's arena instead. The arena is filled with NaNs when made, so a kernel that reads a
+     * caller's arena instead. A result written in place is a buffer of its own, born at the
+     * kernel's step, that the plan must put in the dying input's block: a plan that cannot is a
+     * compiler bug, refused here. The plan without those hints gives the bytes saved. The arena is filled with NaNs when made, so a kernel that reads a
      * result it did not write shows up in tests.
      */
     private void planMemory(Map<String, Long> env) {
@@ -289,6 +310,7 @@ public final class CpuExecutable implements AutoCloseable {
         Map<String, Integer> def = new java.util.LinkedHashMap<>(), last = new HashMap<>();
         Map<String, Long> bytes = new HashMap<>();
         java.util.Set<String> fixed = new java.util.HashSet<>();
+        List<String[]> inPlace = new ArrayList<>();      // {step, input root, output}
         for (Op op : graph.ops())
             if (op.kind() == OpKind.INPUT || op.kind() == OpKind.PARAM) fixed.add(KernelLowering.bufferName(op.result()));
         fixed.addAll(outputMemory);
@@ -314,10 +336,19 @@ public final class CpuExecutable implements AutoCloseable {
                         touch.accept(b.name(), n * b.dtype().bytes());
                     }
                 }
+                case InPlace ip -> {
+                    // the kernel's step and this one are one write: the input dies here, the result is born here
+                    String into = KernelLowering.bufferName(ip.into()), result = KernelLowering.bufferName(ip.result());
+                    touch.accept(into, null);
+                    touch.accept(result, Tensor.numel(ip.result().type().concreteShape(env)) * ip.result().type().dtype().bytes());
+                    inPlace.add(new String[]{Integer.toString(step), base.getOrDefault(into, into), result});
+                }
                 case Gemm m -> {
                     touch.accept(KernelLowering.bufferName(m.a()), null);
                     touch.accept(KernelLowering.bufferName(m.b()), null);
                     if (m.init() != null) touch.accept(KernelLowering.bufferName(m.init()), null);
+                    if (m.gate() != null) touch.accept(KernelLowering.bufferName(m.gate()), null);
+                    if (m.residual() != null) touch.accept(KernelLowering.bufferName(m.residual()), null);
                     touch.accept(KernelLowering.bufferName(m.c()), Tensor.numel(m.c().type().concreteShape(env)) * m.c().type().dtype().bytes());
                 }
             }
@@ -330,7 +361,13 @@ public final class CpuExecutable implements AutoCloseable {
             buffers.add(new ArenaPlan.Buffer(id, def.get(name), last.get(name), bytes.getOrDefault(name, 1L)));
         }
         for (var e : base.entrySet()) if (ids.containsKey(e.getValue())) ids.putIfAbsent(e.getKey(), ids.get(e.getValue()));
-        ArenaPlan p = ArenaPlan.plan(buffers, List.of());
+        List<ArenaPlan.InPlace> hints = new ArrayList<>();
+        for (String[] h : inPlace)
+            if (ids.containsKey(h[1]) && ids.containsKey(h[2])) hints.add(new ArenaPlan.InPlace(Integer.parseInt(h[0]), ids.get(h[1]), ids.get(h[2])));
+        ArenaPlan p = ArenaPlan.plan(buffers, hints);
+        if (p.inPlace().size() != inPlace.size())
+            throw new IllegalStateException("the memory plan could not honour " + (inPlace.size() - p.inPlace().size()) + " in-place writes of the lowering");
+        peakWithoutInPlace = ArenaPlan.plan(buffers, List.of()).peakBytes();
         if (planArena != null) planArena.close();
         planArena = Arena.ofShared();
         planMemory = planArena.allocate(Math.max(ArenaPlan.ALIGN, p.peakBytes()), ArenaPlan.ALIGN);
@@ -342,8 +379,8 @@ public final class CpuExecutable implements AutoCloseable {
 
     /** The tuned GEMM for a step's layout, init operand and activation (one per kind, shared by steps). */
     private CpuMatmul gemmFor(Gemm m) {
-        return gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation(),
-                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), MatmulCodegen.Blocking.forThisCpu()));
+        return gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation() + "/" + (m.gate() != null),
+                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), m.gate() != null, MatmulCodegen.Blocking.forThisCpu()));
     }
 
     /** c = a @ b with the tuned GEMM; a's leading axes are rows. */
@@ -357,12 +394,16 @@ public final class CpuExecutable implements AutoCloseable {
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
         CpuMatmul mm = gemmFor(m);
-        if (m.init() == null) mm.run(pool, a.data(), b.data(), c.data(), MemorySegment.NULL, 0, rows, n, k);
-        else {
-            Tensor init = tensors.get(KernelLowering.bufferName(m.init()));
-            if (init == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its bias or residual exists");
-            mm.run(pool, a.data(), b.data(), c.data(), init.data(), init.shape().length == 1 ? 0 : n, rows, n, k);
-        }
+        Tensor init = m.init() == null ? null : tensors.get(KernelLowering.bufferName(m.init()));
+        Tensor gate = m.gate() == null ? null : tensors.get(KernelLowering.bufferName(m.gate()));
+        if (m.init() != null && init == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its bias or residual exists");
+        if (m.gate() != null && gate == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its gate exists");
+        Tensor residual = m.residual() == null ? null : tensors.get(KernelLowering.bufferName(m.residual()));
+        if (m.residual() != null && residual == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its residual exists");
+        // C starts from the residual: already so when C is the residual's memory (in place), else copied in
+        if (residual != null && residual.data().address() != c.data().address()) c.data().copyFrom(residual.data().asSlice(0, c.data().byteSize()));
+        mm.run(pool, a.data(), b.data(), c.data(), init == null ? MemorySegment.NULL : init.data(), init == null || init.shape().length == 1 ? 0 : n,
+                gate == null ? MemorySegment.NULL : gate.data(), residual != null, rows, n, k);
     }
 
     private static long evalDim(Dim d, Map<String, Long> env) {

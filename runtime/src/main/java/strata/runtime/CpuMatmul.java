@@ -26,14 +26,15 @@ public final class CpuMatmul implements AutoCloseable {
     private final Jit jit;
     private final MethodHandle packA, compute;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment args = arena.allocate(ADDRESS, 6), sizes = arena.allocate(JAVA_LONG, 6);
-    private final boolean withInit;
+    private final MemorySegment args = arena.allocate(ADDRESS, 7), sizes = arena.allocate(JAVA_LONG, 7);
+    private final boolean withInit, withMul;
     private Arena packedAArena = Arena.ofShared(), workspaceArena = Arena.ofShared();
     private MemorySegment packedA = MemorySegment.NULL, workspace = MemorySegment.NULL;
 
-    private CpuMatmul(boolean transposeB, boolean withInit, Blocking blocking, Jit jit, MethodHandle packA, MethodHandle compute) {
+    private CpuMatmul(boolean transposeB, boolean withInit, boolean withMul, Blocking blocking, Jit jit, MethodHandle packA, MethodHandle compute) {
         this.transposeB = transposeB;
         this.withInit = withInit;
+        this.withMul = withMul;
         this.blocking = blocking;
         this.jit = jit;
         this.packA = packA;
@@ -51,18 +52,22 @@ public final class CpuMatmul implements AutoCloseable {
 
     /** With an activation applied to C after the product (and the init operand) is complete. */
     public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, Blocking blocking) {
-        return compile(transposeB, withInit, activation, blocking, strata.compiler.llvm.CompileCache.defaultCache());
+        return compile(transposeB, withInit, activation, false, blocking);
+    }
+
+    /** With {@code withMul}, C is finally multiplied by a gate operand of C's shape (the product of a gated FFN). */
+    public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, boolean withMul, Blocking blocking) {
+        return compile(transposeB, withInit, activation, withMul, blocking, strata.compiler.llvm.CompileCache.defaultCache());
     }
 
     /**
-     * Compiles the GEMM for one layout, init operand and activation, or loads its object code from
-     * the cache, keyed by those choices, the blocking and the target.
+     * Compiles the GEMM for one layout, init operand, activation and gate, or loads its object code
+     * from the cache, keyed by the unoptimized IR itself (emitting it takes milliseconds; optimizing it, seconds).
      */
-    public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, Blocking blocking,
+    public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, boolean withMul, Blocking blocking,
                                     strata.compiler.llvm.CompileCache cache) {
-        // keyed by the unoptimized IR itself (emitting it takes milliseconds; optimizing it, seconds)
         IrModule m = new IrModule(NAME);
-        MatmulCodegen.emit(m, NAME, transposeB, blocking, withInit, activation);
+        MatmulCodegen.emit(m, NAME, transposeB, blocking, withInit, activation, withMul);
         String key = strata.compiler.llvm.CompileCache.key(m.ir());
         byte[] object = cache.get(key).orElse(null);
         try {
@@ -78,7 +83,7 @@ public final class CpuMatmul implements AutoCloseable {
         jit.addObject(object);
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
         Linker l = Linker.nativeLinker();
-        return new CpuMatmul(transposeB, withInit, blocking, jit,
+        return new CpuMatmul(transposeB, withInit, withMul, blocking, jit,
                 l.downcallHandle(jit.lookup(NAME + "_pack_a"), entry), l.downcallHandle(jit.lookup(NAME), entry));
     }
 
@@ -98,6 +103,18 @@ public final class CpuMatmul implements AutoCloseable {
      * ({@code initStride} N), added in the same pass that writes C.
      */
     public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment init, long initStride, long rows, long n, long k) {
+        run(pool, a, b, c, init, initStride, MemorySegment.NULL, false, rows, n, k);
+    }
+
+    /**
+     * C = act(init + A @ B) * gate, the gate [M, N] read after the activation in the pass that
+     * writes C; with {@code accumulate}, C = act(C + init + A @ B) * gate (C holds a residual
+     * already: the in-place form of a residual epilogue).
+     */
+    public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment init, long initStride, MemorySegment gate,
+                    boolean accumulate, long rows, long n, long k) {
+        if (withMul) need("gate", gate, rows * n, "[" + rows + ", " + n + "]");
+        else if (gate.byteSize() > 0) throw new IllegalStateException("this matmul was compiled without a gate operand");
         if (withInit) {
             if (initStride != 0 && initStride != n) throw new IllegalArgumentException("an init operand's row stride is 0 (bias) or N, got " + initStride);
             need("init", init, initStride == 0 ? n : rows * n, initStride == 0 ? "[" + n + "]" : "[" + rows + ", " + n + "]");
@@ -125,7 +142,9 @@ public final class CpuMatmul implements AutoCloseable {
         args.setAtIndex(ADDRESS, 3, packedA);
         args.setAtIndex(ADDRESS, 4, workspace);
         args.setAtIndex(ADDRESS, 5, withInit ? init : MemorySegment.NULL);
+        args.setAtIndex(ADDRESS, 6, withMul ? gate : MemorySegment.NULL);
         sizes.setAtIndex(JAVA_LONG, 5, initStride);
+        sizes.setAtIndex(JAVA_LONG, 6, accumulate ? 1 : 0);
         sizes.setAtIndex(JAVA_LONG, 0, rows);
         sizes.setAtIndex(JAVA_LONG, 1, n);
         sizes.setAtIndex(JAVA_LONG, 2, k);

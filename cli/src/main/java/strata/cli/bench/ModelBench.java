@@ -50,8 +50,8 @@ public final class ModelBench {
             }
             long fwd = BenchCase.median(1, 3, () -> { try (Arena a = Arena.ofConfined()) { exe.run(a, inputs, params); } });
             double flops = (double) ModelReport.flopsPerToken(g, length) * length * batch;
-            out.printf("model %s at %s: forward %.1f ms (%.1f GFLOP/s); %d kernels; temporaries %d bytes%n", g.name(), sizes, fwd / 1e6,
-                    flops / fwd, exe.kernelCount(), exe.peakBytes());
+            out.printf("model %s at %s: forward %.1f ms (%.1f GFLOP/s); %d kernels; temporaries %d bytes (%d without the %d in-place writes)%n",
+                    g.name(), sizes, fwd / 1e6, flops / fwd, exe.kernelCount(), exe.peakBytes(), exe.peakBytesWithoutInPlace(), exe.inPlaceCount());
             out.printf("compile: LLVM cold %.0f ms, warm from the cache %.0f ms%n", (t1 - t0) / 1e6, (t3 - t2) / 1e6);
         } finally {
             try (var files = Files.list(dir)) {

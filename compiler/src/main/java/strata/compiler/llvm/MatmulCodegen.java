@@ -13,7 +13,9 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * Multiplication", TOMS 2008): operands packed into panels, a register-blocked micro-kernel.
  *
  * <p>Two entries, both with the uniform signature {@code void f(ptr buffers, ptr sizes, i64 lo,
- * i64 hi)}, buffers = [A, B, C, packedA, workspace], sizes = [M, N, K, S, SN]:
+ * i64 hi)}, buffers = [A, B, C, packedA, workspace, init, mul], sizes = [M, N, K, S, SN, init stride,
+ * accumulate] (init and mul only in the variants that have them; accumulate nonzero: C holds a
+ * residual already and init + the product is added to it, so a residual can be C's own memory):
  * <ol>
  *   <li>{@code <name>_pack_a} packs A into MR-row panels, over A panels [lo, hi) (all of K, zero
  *       rows past M). Panel i holds {@code A[i*MR + r][k]} at {@code i*MR*K + k*MR + r}.</li>
@@ -73,18 +75,25 @@ public final class MatmulCodegen {
     /** C starts from an init operand (buffers[5], row stride sizes[5]): a bias (stride 0) or a residual (stride N). */
     private final boolean withInit;
     private final Activation activation;
+    /**
+     * C ends multiplied by a gate operand of C's shape (buffers[6], row stride N), after the
+     * activation: {@code act(x @ W1^T) * g}, the product of a gated FFN (SwiGLU, Shazeer 2020).
+     */
+    private final boolean withMul;
 
     /**
      * An activation applied to C in the stores of the last K slice: GELU in its erf or tanh form
-     * (Hendrycks and Gimpel 2016), the same formulas as the reference interpreter.
+     * (Hendrycks and Gimpel 2016), SiLU {@code x * sigmoid(x)} (Elfwing et al. 2018; Ramachandran
+     * et al. 2017 as swish), the same formulas as the reference interpreter.
      */
     public enum Activation {
-        NONE, GELU_ERF, GELU_TANH;
+        NONE, GELU_ERF, GELU_TANH, SILU;
 
         LLVMValueRef apply(IrModule m, LLVMValueRef x) {
             LLVMTypeRef t = LLVMTypeOf(x);
+            if (this == SILU) return m.fmul(x, VectorMath.sigmoid(m, x));
             LLVMValueRef inner = switch (this) {
-                case NONE -> null;
+                case NONE, SILU -> null;
                 case GELU_ERF -> VectorMath.erf(m, m.fmul(x, m.constReal(t, 1 / Math.sqrt(2))));
                 case GELU_TANH -> VectorMath.tanh(m, m.fmul(m.constReal(t, Math.sqrt(2 / Math.PI)),
                         m.fadd(x, m.fmul(m.constReal(t, 0.044715), m.fmul(m.fmul(x, x), x)))));
@@ -94,8 +103,9 @@ public final class MatmulCodegen {
     }
     private final LLVMTypeRef f32, i64, vec;
 
-    private MatmulCodegen(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation) {
+    private MatmulCodegen(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation, boolean withMul) {
         this.m = m;
+        this.withMul = withMul;
         this.withInit = withInit;
         this.activation = activation;
         this.name = name;
@@ -122,7 +132,12 @@ public final class MatmulCodegen {
 
     /** With an activation too, applied in the stores of the last K slice. */
     public static void emit(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation) {
-        MatmulCodegen g = new MatmulCodegen(m, name, transposeB, bl, withInit, activation);
+        emit(m, name, transposeB, bl, withInit, activation, false);
+    }
+
+    /** With a gate operand too, multiplied into C after the activation in the stores of the last K slice. */
+    public static void emit(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation, boolean withMul) {
+        MatmulCodegen g = new MatmulCodegen(m, name, transposeB, bl, withInit, activation, withMul);
         LLVMValueRef kernel = g.microKernel();
         LLVMValueRef packB = g.packB();
         g.packAEntry();
@@ -151,16 +166,23 @@ public final class MatmulCodegen {
      * Partial tiles (mr < MR or nr < NR, at the edges of C) go through a stack tile. An
      * epilogue (bias, activation, residual) belongs in the stores here, after the last K slice.
      */
+    /** Whether the stores of the last K slice differ from the others (an activation or a gate to apply). */
+    private boolean lastSliceEpilogue() { return activation != Activation.NONE || withMul; }
+
     private LLVMValueRef microKernel() {
         int mr = bl.mr(), nv = bl.nr() / LANES, nr = bl.nr();
         java.util.List<LLVMTypeRef> ps = new java.util.ArrayList<>(java.util.List.of(m.ptr(), m.ptr(), m.ptr(), i64, i64, i64, i64, m.i1()));
         if (withInit) ps.addAll(java.util.List.of(m.ptr(), i64));
-        if (activation != Activation.NONE) ps.add(m.i1());
+        if (lastSliceEpilogue()) ps.add(m.i1());
+        if (withMul) ps.add(m.ptr());
+        ps.add(m.i1()); // fromC: the first slice starts from C's own values (a residual already there) too
         LLVMValueRef fn = internal(m.function(name + "_kernel", m.voidType(), ps.toArray(LLVMTypeRef[]::new)));
         LLVMValueRef a = m.param(fn, 0), b = m.param(fn, 1), cp = m.param(fn, 2), ldc = m.param(fn, 3), kc = m.param(fn, 4),
                 mrEff = m.param(fn, 5), nrEff = m.param(fn, 6), first = m.param(fn, 7);
         LLVMValueRef ip = withInit ? m.param(fn, 8) : null, ldi = withInit ? m.param(fn, 9) : null;
-        LLVMValueRef last = activation != Activation.NONE ? m.param(fn, withInit ? 10 : 8) : null;
+        LLVMValueRef last = lastSliceEpilogue() ? m.param(fn, withInit ? 10 : 8) : null;
+        LLVMValueRef gp = withMul ? m.param(fn, withInit ? 11 : 9) : null; // the gate tile, row stride ldc like C
+        LLVMValueRef fromC = m.param(fn, ps.size() - 1);
         LLVMValueRef[] init = new LLVMValueRef[mr * nv];
         for (int j = 0; j < init.length; j++) init[j] = m.zero(vec);
         LLVMValueRef[] acc = m.loop(fn, c(0), kc, init, (k, cur) -> {
@@ -181,13 +203,14 @@ public final class MatmulCodegen {
                     LLVMValueRef p = m.gep(f32, cp, m.addI(m.mulI(c(r), ldc), c((long) v * LANES)));
                     int j = r * nv + v;
                     long lane = (long) v * LANES, row = r;
-                    if (activation != Activation.NONE) {
-                        // start (init, zero or the partial sum so far) + this slice, activated after the last slice
-                        LLVMValueRef start = withInit ? m.load(vec, m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))), 4) : m.zero(vec);
+                    if (lastSliceEpilogue()) {
+                        // start (init, zero or the partial sum so far) + this slice, activated (and gated) after the last slice
+                        LLVMValueRef start = start(vec, fromC, p, withInit ? m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))) : null);
                         LLVMValueRef sum = m.fadd(m.select(first, start, m.load(vec, p, 4)), acc[j]);
-                        m.store(m.select(last, activation.apply(m, sum), sum), p, 4);
-                    } else m.ifElse(fn, first, () -> m.store(withInit
-                            ? m.fadd(m.load(vec, m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))), 4), acc[j]) : acc[j], p, 4),
+                        LLVMValueRef gate = withMul ? m.load(vec, m.gep(f32, gp, m.addI(m.mulI(c(row), ldc), c(lane))), 4) : null;
+                        m.store(m.select(last, finish(sum, gate), sum), p, 4);
+                    } else m.ifElse(fn, first, () -> m.store(m.fadd(
+                            start(vec, fromC, p, withInit ? m.gep(f32, ip, m.addI(m.mulI(c(row), ldi), c(lane))) : null), acc[j]), p, 4),
                             () -> m.store(m.fadd(m.load(vec, p, 4), acc[j]), p, 4));
                 }
         }, () -> {
@@ -197,14 +220,28 @@ public final class MatmulCodegen {
             m.loop(fn, c(0), mrEff, r -> m.loop(fn, c(0), nrEff, col -> {
                 LLVMValueRef x = m.load(f32, m.gep(f32, tile, m.addI(m.mulI(r, c(nr)), col)));
                 LLVMValueRef p = m.gep(f32, cp, m.addI(m.mulI(r, ldc), col));
-                LLVMValueRef start = withInit ? m.load(f32, m.gep(f32, ip, m.addI(m.mulI(r, ldi), col))) : m.constF32(0);
+                LLVMValueRef start = start(f32, fromC, p, withInit ? m.gep(f32, ip, m.addI(m.mulI(r, ldi), col)) : null);
                 LLVMValueRef old = m.select(first, start, m.load(f32, p));
                 LLVMValueRef sum = m.fadd(old, x);
-                m.store(last == null ? sum : m.select(last, activation.apply(m, sum), sum), p);
+                LLVMValueRef gate = withMul ? m.load(f32, m.gep(f32, gp, m.addI(m.mulI(r, ldc), col))) : null;
+                m.store(last == null ? sum : m.select(last, finish(sum, gate), sum), p);
             }));
         });
         m.retVoid();
         return fn;
+    }
+
+    /** What the first K slice adds its product to: the init operand (at {@code init}) or zero, plus C's own value when fromC. */
+    private LLVMValueRef start(LLVMTypeRef t, LLVMValueRef fromC, LLVMValueRef p, LLVMValueRef init) {
+        LLVMValueRef zero = t == f32 ? m.constF32(0) : m.zero(t);
+        LLVMValueRef own = m.select(fromC, m.load(t, p, 4), zero);
+        return init == null ? own : m.fadd(m.load(t, init, 4), own);
+    }
+
+    /** The value stored after the last K slice: the activation, times the gate when there is one. */
+    private LLVMValueRef finish(LLVMValueRef sum, LLVMValueRef gate) {
+        LLVMValueRef y = activation.apply(m, sum);
+        return gate == null ? y : m.fmul(y, gate);
     }
 
     // ---------------------------------------------------------------- packing
@@ -301,6 +338,8 @@ public final class MatmulCodegen {
         LLVMValueRef rows = arg(fn, 1, 0, i64), n = arg(fn, 1, 1, i64), k = arg(fn, 1, 2, i64), slots = arg(fn, 1, 3, i64),
                 alongN = arg(fn, 1, 4, i64), alongM = m.sdiv(slots, alongN);
         LLVMValueRef init = withInit ? arg(fn, 0, 5, m.ptr()) : null, ldi = withInit ? arg(fn, 1, 5, i64) : null;
+        LLVMValueRef gate = withMul ? arg(fn, 0, 6, m.ptr()) : null;
+        LLVMValueRef accumulate = arg(fn, 1, 6, i64);
         LLVMValueRef np = m.sdiv(m.addI(n, c(nr - 1)), c(nr)), mp = m.sdiv(m.addI(rows, c(mr - 1)), c(mr));
         LLVMValueRef kBlocks = m.sdiv(m.addI(k, c(kcMax - 1)), c(kcMax));
         LLVMTypeRef kernelType = LLVMGlobalGetValueType(kernel), packType = LLVMGlobalGetValueType(packB);
@@ -330,7 +369,9 @@ public final class MatmulCodegen {
                             LLVMValueRef cTile = m.gep(f32, cm, m.addI(cRow, col0));
                             java.util.List<LLVMValueRef> args = new java.util.ArrayList<>(java.util.List.of(aPanel, bPanel, cTile, n, kc, mrEff, nrEff, first));
                             if (withInit) args.addAll(java.util.List.of(m.gep(f32, init, m.addI(m.mulI(row0, ldi), col0)), ldi));
-                            if (activation != Activation.NONE) args.add(last);
+                            if (lastSliceEpilogue()) args.add(last);
+                            if (withMul) args.add(m.gep(f32, gate, m.addI(cRow, col0)));
+                            args.add(m.icmp(LLVMIntNE, accumulate, c(0)));
                             m.call(kernel, kernelType, args.toArray(LLVMValueRef[]::new));
                         });
                     });

@@ -12,7 +12,9 @@ import java.util.TreeMap;
  * order the program makes them, each at the first gap big enough among the buffers still live
  * (first fit over a free list); a buffer is freed after its last use. An output may take the
  * place of an input that dies at the same step when the step allows it (an elementwise kernel
- * that reads and writes the same index), which is "in place" without a copy.
+ * that reads and writes the same index), which is "in place" without a copy: which steps
+ * allow it is decided, and checked on the kernel's IR, by {@link InPlaceWrites}; the plan only
+ * takes a hint whose input dies at that step and still holds a block big enough.
  */
 public final class ArenaPlan {
     /** A buffer made at step {@code def}, last read at step {@code lastUse} (def when never read). */
@@ -102,5 +104,6 @@ public final class ArenaPlan {
         return candidate;
     }
 
-    static long align(long bytes) { return Math.max(ALIGN, (bytes + ALIGN - 1) / ALIGN * ALIGN); }
+    /** A block's size: bytes rounded up to {@link #ALIGN}. */
+    public static long align(long bytes) { return Math.max(ALIGN, (bytes + ALIGN - 1) / ALIGN * ALIGN); }
 }

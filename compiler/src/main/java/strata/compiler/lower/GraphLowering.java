@@ -2,6 +2,7 @@ package strata.compiler.lower;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,57 +32,124 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public record Alias(Value result, Value of) implements Step {}
 
     /**
-     * {@code c = a @ b} by the target's tuned GEMM rather than a kernel of the dialect: a is
-     * [.., M, K] (its leading axes folded into the rows), b a matrix [K, N] or, transposed, [N, K].
-     * With {@code init} (a bias [N] or a residual of c's shape, else null) the GEMM computes
-     * {@code init + a @ b}: the {@code add} that followed the matmul is its epilogue; with
-     * {@code activation} ("gelu_erf" or "gelu_tanh", else null) the GEMM applies it last.
+     * The kernel called just before wrote {@code result} into {@code into}'s memory, which it read
+     * for the last time ({@link InPlaceWrites}): result is that memory from here on.
      */
-    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation) implements Step {}
-
-    /** What a GEMM absorbs: the op whose result it writes, the operand it adds (or null), its activation (or null). */
-    private record Epilogue(Op root, Value init, String activation) {}
+    public record InPlace(Value result, Value into) implements Step {}
 
     /**
-     * The GEMMs whose only use is an {@code add} of a bias [N] or a residual of the same shape,
-     * where that add is a kernel by itself, which then runs as the GEMM's epilogue: gemm op -> add
-     * op. (Activations after the add are fused with it into an elementwise kernel instead.)
+     * {@code c = a @ b} by the target's tuned GEMM rather than a kernel of the dialect: a is
+     * [.., M, K] (its leading axes folded into the rows), b a matrix [K, N] or, transposed, [N, K].
+     * The GEMM computes {@code act(init + a @ b) * gate}: with {@code init} (a bias [N] or a
+     * residual of c's shape, else null) the {@code add} that followed the matmul is its epilogue;
+     * with {@code activation} ("gelu_erf", "gelu_tanh" or "silu", else null) it applies that; with
+     * {@code gate} (a value of c's shape, else null) it multiplies by it last, as a gated FFN does.
+     * With {@code residual} (a value of c's shape, else null) C starts from the residual's values:
+     * {@code act(residual + init + a @ b) * gate}, the {@code x + (h W + bias)} of a transformer's
+     * block; the runtime copies it into C unless c is the residual's own memory (the in-place form
+     * that {@link InPlaceWrites} makes, which then also writes a residual-shaped init into itself).
+     */
+    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate, Value residual) implements Step {
+        public Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate) {
+            this(a, b, c, transposeB, init, activation, gate, null);
+        }
+    }
+
+    /**
+     * What a GEMM absorbs: the op whose result it writes, the operand it adds, its activation, the
+     * gate it multiplies by (each or null), and the roots of earlier groups it replaces.
+     */
+    private record Epilogue(Op root, Value init, Value residual, String activation, Value gate, Set<Op> absorbed) {}
+
+    /**
+     * The GEMMs whose result only an elementwise group of the form
+     * {@code [add(., x)] [add(., r)] [gelu(.) | silu(.)] [mul(., g)]} (x a bias or a residual, r a
+     * residual after a bias) reads, which then runs as the GEMM's
+     * epilogue: gemm op -> the epilogue. SiLU is matched as the prelude writes it, {@code x *
+     * sigmoid(x)}, which reads x twice: both reads must be the group's. A group that starts from
+     * the result of an earlier add-only epilogue (a bias whose sum silu reads twice, so it was
+     * not fused) extends that epilogue.
      */
     private static Map<Op, Epilogue> epilogues(Graph g, Map<Value, Op> producers, Map<Op, List<Op>> groups) {
         Map<Value, Integer> uses = new HashMap<>();
         for (Op op : g.ops()) countUses(op, uses);
         for (Value v : g.outputs()) uses.merge(v, 1, Integer::sum);
         Map<Op, Epilogue> out = new HashMap<>();
+        Map<Op, Op> gemmOfRoot = new HashMap<>();
         for (var group : groups.entrySet()) {
             Op root = group.getKey();
             List<Op> members = group.getValue();
-            // gelu(gemm), add(gemm, x) or gelu(add(gemm, x)): the whole group, and nothing else
-            String act = root.kind() == OpKind.GELU ? "gelu_" + (root.strAttr("approximate", "erf").equals("tanh") ? "tanh" : "erf") : null;
-            Op add = act == null ? root : members.size() == 2 && members.get(0).kind() == OpKind.ADD
-                    && root.operands().getFirst().equals(members.get(0).result()) ? members.get(0) : null;
-            if (act != null && members.size() == 1) {
-                Op p = producers.get(root.operands().getFirst());
-                if (single(p, uses, root)) out.put(p, new Epilogue(root, null, act));
-                continue;
-            }
-            if (add == null || add.kind() != OpKind.ADD || members.size() != (act == null ? 1 : 2)) continue;
-            for (int i = 0; i < 2; i++) {
-                Op p = producers.get(add.operands().get(i));
-                Value other = add.operands().get(1 - i);
-                if (!single(p, uses, add) || out.containsKey(p)) continue;
-                boolean bias = other.type().rank() == 1 && other.type().dim(0).equals(p.type().dim(-1));
-                if ((bias || other.type().equals(p.type())) && other.type().dtype() == strata.compiler.graph.DType.F32) {
-                    out.put(p, new Epilogue(root, other, act));
-                    break;
-                }
+            if (members.isEmpty()) continue;
+            for (Value start : new LinkedHashSet<>(members.getFirst().operands())) {
+                Op p = producers.get(start);
+                Op gemm = p != null && isGemm(p) && !out.containsKey(p) ? p : gemmOfRoot.get(p);
+                if (gemm == null) continue;
+                Epilogue prior = out.get(gemm);
+                if (prior != null && (prior.activation() != null || prior.gate() != null || prior.residual() != null)) continue;
+                Epilogue e = match(start, gemm, prior, root, members, uses);
+                if (e == null) continue;
+                if (prior != null) gemmOfRoot.remove(prior.root());
+                out.put(gemm, e);
+                gemmOfRoot.put(root, gemm);
+                break;
             }
         }
         return out;
     }
 
-    /** A GEMM whose only use is {@code user}, of the same type, so that the GEMM may write user's result. */
-    private static boolean single(Op p, Map<Value, Integer> uses, Op user) {
-        return p != null && isGemm(p) && uses.getOrDefault(p.result(), 0) == 1 && user.type().equals(p.type());
+    /** The epilogue when {@code members} (ending in root) are add?, activation?, mul? applied to start, else null. */
+    private static Epilogue match(Value start, Op gemm, Epilogue prior, Op root, List<Op> members, Map<Value, Integer> uses) {
+        Value v = start, init = prior == null ? null : prior.init(), residual = null;
+        int i = 0;
+        Op op = members.getFirst();
+        if (op.kind() == OpKind.ADD && prior == null) {
+            Value other = other(op, v);
+            if (other == null) return null;
+            boolean bias = other.type().rank() == 1 && other.type().dim(0).equals(gemm.type().dim(-1));
+            if (!(bias || other.type().equals(gemm.type())) || other.type().dtype() != strata.compiler.graph.DType.F32) return null;
+            init = other;
+            v = op.result();
+            i++;
+            // a residual added after the bias: x + (h W + b)
+            Value r = i < members.size() && members.get(i).kind() == OpKind.ADD && bias ? other(members.get(i), v) : null;
+            if (r != null && r.type().equals(gemm.type())) {
+                residual = r;
+                v = members.get(i++).result();
+            }
+        }
+        String act = null;
+        if (i < members.size() && members.get(i).kind() == OpKind.GELU && members.get(i).operands().getFirst().equals(v)) {
+            act = "gelu_" + (members.get(i).strAttr("approximate", "erf").equals("tanh") ? "tanh" : "erf");
+            v = members.get(i++).result();
+        } else if (i + 1 < members.size() && members.get(i).kind() == OpKind.SIGMOID && members.get(i).operands().getFirst().equals(v)
+                && members.get(i + 1).kind() == OpKind.MUL && v.equals(other(members.get(i + 1), members.get(i).result()))) {
+            act = "silu"; // silu(x) = x * sigmoid(x), either order of the product
+            v = members.get(i + 1).result();
+            i += 2;
+        }
+        Value gate = null;
+        if (i < members.size() && members.get(i).kind() == OpKind.MUL) {
+            gate = other(members.get(i), v);
+            if (gate == null || !gate.type().equals(v.type()) || gate.type().dtype() != strata.compiler.graph.DType.F32) return null;
+            v = members.get(i++).result();
+        }
+        if (i == 0 || i != members.size() || !v.equals(root.result()) || !root.type().equals(gemm.type())) return null;
+        // every read of the start value is this group's, so the GEMM need not store it
+        long reads = members.stream().flatMap(m -> m.operands().stream()).filter(start::equals).count();
+        if (uses.getOrDefault(start, 0) != reads) return null;
+        Set<Op> absorbed = new HashSet<>();
+        if (prior != null) {
+            absorbed.addAll(prior.absorbed());
+            absorbed.add(prior.root());
+        }
+        return new Epilogue(root, init, residual, act, gate, absorbed);
+    }
+
+    /** The operand of a binary op besides {@code v}, or null when v is not one of them or is both. */
+    private static Value other(Op op, Value v) {
+        List<Value> xs = op.operands();
+        if (xs.size() != 2 || xs.get(0).equals(xs.get(1))) return null;
+        return xs.get(0).equals(v) ? xs.get(1) : xs.get(1).equals(v) ? xs.get(0) : null;
     }
 
     private static void countUses(Op op, Map<Value, Integer> uses) {
@@ -112,28 +180,34 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public static GraphLowering of(Graph g) { return of(g, true); }
 
     /** As {@link #of(Graph)}; {@code fuseAttention} false lowers attention unfused (the benchmark's peer). */
-    public static GraphLowering of(Graph g, boolean fuseAttention) {
+    public static GraphLowering of(Graph g, boolean fuseAttention) { return of(g, fuseAttention, true); }
+
+    /** As {@link #of(Graph, boolean)}; {@code inPlace} false gives every kernel's output a buffer of its own. */
+    public static GraphLowering of(Graph g, boolean fuseAttention, boolean inPlace) {
         g = GemmLayout.run(g);
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
         Map<Op, List<Op>> groups = ElementwiseFusion.groups(g);
         Map<Op, Epilogue> epilogues = epilogues(g, producers, groups);
+        Set<Op> absorbed = new HashSet<>();
+        for (Epilogue e : epilogues.values()) absorbed.addAll(e.absorbed());
         List<Step> plan = new ArrayList<>();
         List<OpLowering.Requirement> requirements = new ArrayList<>();
         int n = 0;
         for (var group : groups.entrySet()) {
             Op root = group.getKey();
             if (root.kind() == OpKind.PARAM || root.kind() == OpKind.INPUT) continue;
-            if (epilogues.containsKey(root)) continue; // made with its epilogue below
+            if (epilogues.containsKey(root) || absorbed.contains(root)) continue; // made with its epilogue below
             var fused = epilogues.entrySet().stream().filter(e -> e.getValue().root() == root).findFirst().orElse(null);
             if (fused != null) {
                 Op gemm = fused.getKey();
+                Epilogue e = fused.getValue();
                 plan.add(new Gemm(gemm.operands().get(0), gemm.operands().get(1), root.result(), gemm.boolAttr("transpose_b", false),
-                        fused.getValue().init(), fused.getValue().activation()));
+                        e.init(), e.activation(), e.gate(), e.residual()));
                 continue;
             }
             if (isGemm(root)) {
-                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null));
+                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null, null));
                 continue;
             }
             OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention);
@@ -152,6 +226,8 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 needed.add(m.a());
                 needed.add(m.b());
                 if (m.init() != null) needed.add(m.init());
+                if (m.gate() != null) needed.add(m.gate());
+                if (m.residual() != null) needed.add(m.residual());
             }
             if (p instanceof Call c) for (Kernel.Buffer b : c.kernel().buffers()) if (named.containsKey(b.name())) needed.add(named.get(b.name()));
         }
@@ -162,6 +238,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 materialized.add(new Call(KernelLowering.elementwise("k" + n++ + "_" + p.kind().mnemonic(), p, List.of(p), producers)));
         }
         plan.addAll(0, materialized);
+        if (inPlace) plan = InPlaceWrites.apply(g, plan, named);
         for (Step p : plan)
             if (p instanceof Call c) {
                 List<String> problems = KernelVerifier.verify(c.kernel());

@@ -45,4 +45,25 @@ class OutputAliasTest {
         for (int i = 0; i < want.size(); i++)
             assertTrue(want.get(i).equalsWithin(got.get(i), 1e-5, 1e-5), "output " + i + ": max difference " + want.get(i).maxAbsDiff(got.get(i)));
     }
+
+    @Test
+    void anOutputThatReshapesAnInPlaceCandidateKeepsItsOwnMemory() {
+        Graph g = GraphParser.parse("""
+                graph @alias_in_place(B, T) {
+                  %0 = input {name = "x"} : f32[B, T, 8]
+                  %1 = softmax %0 {axis = 2} : f32[B, T, 8]
+                  %2 = layer_norm %1 {eps = 1.0e-5} : f32[B, T, 8]
+                  %3 = reshape %2 : f32[B, T, 2, 4]
+                  %4 = tanh %0 : f32[B, T, 8]
+                  %5 = softmax %4 {axis = 2} : f32[B, T, 8]
+                  %6 = layer_norm %5 {eps = 1.0e-5} : f32[B, T, 8]
+                  return %3, %6
+                }
+                """);
+        Map<String, RefTensor> in = Map.of("x", RandomTensors.gaussian(new java.util.Random(2), 1.0, 3, 5, 8));
+        List<RefTensor> want = new Interpreter().run(g, in, Map.of());
+        List<RefTensor> got = Compiled.run(g, in, Map.of(), POOL);
+        for (int i = 0; i < want.size(); i++)
+            assertTrue(want.get(i).equalsWithin(got.get(i), 1e-5, 1e-5), "output " + i + ": max difference " + want.get(i).maxAbsDiff(got.get(i)));
+    }
 }
