@@ -192,4 +192,17 @@ class AttentionGradKernelTest {
         assertTrue(text.contains("for %i in %j .. 9"), "a key row visits the queries from the diagonal on:\n" + text);
         assertFalse(text.contains("le(%j, %i)"), "the visited keys need no mask test:\n" + text);
     }
+
+    /** A score modifier whose derivative region is missing is refused by name when lowering, not miscompiled as score' = 1. */
+    @Test
+    void aScoredGradientWithoutItsDerivativeRegionIsRefusedByName() {
+        GraphBuilder b = new GraphBuilder("no_score_grad");
+        TensorType t = TensorType.of(DType.F32, 1, 2, 3, 4);
+        Value q = b.input("q", t), k = b.input("k", t), v = b.input("v", t), dout = b.input("dout", t);
+        Region score = b.region("score", List.of(I64, I64, I64, I64, F32), a -> b.op(OpKind.TANH, a.get(4)));
+        Value dq = b.op(OpKind.ATTENTION_GRAD, List.of(q, k, v, dout), Map.of("wrt", new Attr.Str("q")), null, List.of(score));
+        Graph g = b.build(List.of(dq));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> GraphLowering.of(g));
+        assertTrue(e.getMessage().contains("score_grad"), e.getMessage());
+    }
 }
