@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import strata.cli.bench.AttentionBackwardBench;
 import strata.cli.bench.AttentionBench;
 import strata.cli.bench.ModelBench;
 import strata.cli.bench.RowOpBench;
@@ -34,6 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "threads for ours and the peer (default: ${DEFAULT-VALUE})") int threads = 2;
     @Option(names = "--case", paramLabel = "MxNxK", description = "a shape instead of the acceptance cases (repeatable)") List<String> cases = new ArrayList<>();
     @Option(names = "--transpose-b", description = "B is given as [N, K] (x @ W^T)") boolean transposeB;
+    @Option(names = "--backward", description = "attention: time the fused backward (dq, dk, dv) against the forward") boolean backward;
     @Option(names = "--seconds", description = "measuring time per case and side (default: ${DEFAULT-VALUE})") double seconds = 1.0;
     @Option(names = "--model", paramLabel = "FILE", description = "model: the model file (default: models/gpt2.strata)") Path model;
     @Option(names = "--preset", description = "model: the preset (default: ${DEFAULT-VALUE})") String preset = "small";
@@ -47,7 +49,8 @@ final class BenchCommand implements Callable<Integer> {
             case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
             case attention -> {
                 try (KernelPool pool = new KernelPool(threads)) {
-                    AttentionBench.run(System.out, 4, 12, 1024, 64, pool);
+                    if (!backward) AttentionBench.run(System.out, 4, 12, 1024, 64, pool);
+                    else for (long[] c : AttentionBackwardBench.CASES) AttentionBackwardBench.run(System.out, c[0], c[1], c[2], c[3], pool);
                 }
                 yield 0;
             }
@@ -89,6 +92,7 @@ final class BenchCommand implements Callable<Integer> {
         if (transposeB) cmd.add("--transpose-b");
         if (model != null) cmd.addAll(List.of("--model", model.toAbsolutePath().toString()));
         cmd.addAll(List.of("--preset", preset));
+        if (backward) cmd.add("--backward");
         for (String c : cases) cmd.addAll(List.of("--case", c));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         PEER_VARIABLES.forEach(pb.environment()::remove);

@@ -67,8 +67,7 @@ public final class OpLowering {
             case RANDOM -> throw new UnsupportedOperationException("the CPU backend has no kernel for `random`: reproducing the interpreter's "
                     + "CounterRandom stream (SplitMix64 over 64-bit xor and unsigned shifts, uniforms in double) needs scalar ops the "
                     + "kernel dialect does not have; draw random tensors outside the graph and pass them as inputs");
-            case ATTENTION_GRAD -> throw new UnsupportedOperationException("the CPU backend has no kernel for `attention_grad` "
-                    + "(attention's backward, made by autodiff): not lowered yet; the reference interpreter evaluates it");
+            case ATTENTION_GRAD -> new Lowered(FusedAttentionGrad.lower(name, root, producers), null, List.of());
             default -> throw new UnsupportedOperationException("the CPU backend has no kernel for `" + root.kind().mnemonic() + "`");
         };
     }

@@ -1,0 +1,262 @@
+package strata.compiler.lower;
+
+import static strata.compiler.lower.Nest.*;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import strata.compiler.graph.DType;
+import strata.compiler.graph.Dim;
+import strata.compiler.graph.Op;
+import strata.compiler.graph.Region;
+import strata.compiler.graph.Value;
+import strata.compiler.kernel.KExpr;
+import strata.compiler.kernel.KStmt;
+import strata.compiler.kernel.Kernel;
+import strata.compiler.kernel.ScalarOp;
+
+/**
+ * Attention's backward, {@code attention_grad(q, k, v, dout) {wrt}}, fused as FlashAttention-2
+ * does it (Dao 2023, "FlashAttention-2", Algorithm 2, one row at a time instead of tiles): the
+ * probabilities are recomputed from q and k with the mask and score regions inlined exactly as
+ * in {@link FusedAttention}, so no Tq x Tk buffer exists. With z = scale q.k, u = score(z),
+ * P = softmax(u) over the visible keys, dP_ij = dout_i . v_j and D_i = sum_j P_ij dP_ij
+ * (Algorithm 2, line 4, as rowsum(dO o O)): dS_ij = P_ij (dP_ij - D_i),
+ * dz_ij = scale dS_ij score'(z_ij), dq_i = sum_j dz_ij k_j, dk_j = sum_i dz_ij q_i and
+ * dv_j = sum_i P_ij dout_i, summed over the query heads of a key/value head's group.
+ *
+ * <ul>
+ * <li>wrt = q (and score): one kernel per query row. A first pass over the keys finds the row's
+ *     maximum m, sum l and D online (each rescaled by exp(m_old - m_new) as the maximum grows,
+ *     as the forward's output row is); a second pass accumulates dq_i (or writes dS_i).
+ * <li>wrt = k, v: a kernel per query row stores (m, l, D) into a B x H x Tq x 3 buffer (the O(Tq)
+ *     statistics of Algorithm 2's L and D), then a kernel per key row j, parallel over
+ *     B x Hkv x Tk so that no two threads write one row, loops over the group's query heads and
+ *     the queries, recomputing P_ij from the statistics.
+ * </ul>
+ * A causal conjunct of the mask bounds the loops as in the forward: keys j < i + offset for a
+ * query row, queries i > j - offset for a key row. A query row that sees no key contributes
+ * nothing, as in the reference interpreter.
+ */
+final class FusedAttentionGrad {
+    private FusedAttentionGrad() {}
+
+    static List<Kernel> lower(String name, Op op, Map<Value, Op> producers) {
+        Rows x = new Rows(op, producers);
+        String wrt = op.strAttr("wrt", "");
+        return switch (wrt) {
+            case "q", "score" -> List.of(x.queryRows(name, wrt.equals("score")));
+            case "k", "v" -> List.of(x.statistics(name + "_stats", wrt.equals("k")), x.keyRows(name, wrt.equals("k")));
+            default -> throw new IllegalArgumentException("attention_grad: wrt must be q, k, v or score, got `" + wrt + "`");
+        };
+    }
+
+    /** The kernels' common parts: sizes, buffers, and the score of one (b, h, i, j) recomputed as the forward computes it. */
+    private static final class Rows {
+        final Op op;
+        final Map<Value, Op> producers;
+        final AttentionLowering.Sizes z;
+        final DType t;
+        final Kernel.Buffer dout, out;
+        final Optional<Region> mask, score, scoreGrad;
+        final FusedAttention.Diagonal diag;
+        /** The graph values the kernel being built reads, by buffer (q, k, v, dout and the regions' captures). */
+        LinkedHashMap<Value, Kernel.Buffer> reads;
+
+        Rows(Op op, Map<Value, Op> producers) {
+            this.op = op;
+            this.producers = producers;
+            z = AttentionLowering.Sizes.of(op);
+            t = z.dtype();
+            Value dv = op.operands().get(3);
+            dout = in(KernelLowering.bufferName(dv), dv.type().dtype(), dv.type().shape());
+            out = new Kernel.Buffer(KernelLowering.bufferName(op.result()), t, op.type().shape(), Kernel.Access.INOUT);
+            mask = op.region("mask");
+            score = op.region("score");
+            scoreGrad = op.region("score_grad");
+            if (score.isPresent() && scoreGrad.isEmpty())
+                throw new IllegalArgumentException("attention_grad with a score region needs its derivative, the score_grad region");
+            diag = mask.map(m -> FusedAttention.Diagonal.of(m, producers)).orElse(FusedAttention.Diagonal.NONE);
+        }
+
+        private void begin() {
+            reads = new LinkedHashMap<>();
+            for (int a = 0; a < 4; a++) reads.put(op.operands().get(a), a == 3 ? dout : List.of(z.q(), z.k(), z.v()).get(a));
+        }
+
+        /** The kernel over what it reads (each buffer once) and then {@code more}. */
+        private Kernel finish(String name, List<KStmt> body, Kernel.Buffer... more) {
+            List<Kernel.Buffer> buffers = new ArrayList<>();
+            for (Kernel.Buffer b : reads.values()) if (buffers.stream().noneMatch(y -> y.name().equals(b.name()))) buffers.add(b);
+            buffers.addAll(List.of(more));
+            return kernel(name, buffers, body);
+        }
+
+        /**
+         * Locals {@code dot} (q_i . k_j) and {@code s} (the score, -inf where the mask hides the
+         * key) at query head h of batch b; the mask is not evaluated where the loop bounds already
+         * prove the key visible.
+         */
+        List<KStmt> score(KExpr b, KExpr h, KExpr i, KExpr j) {
+            KExpr dot = var("dot", t), c = idx("c");
+            KExpr kvh = bin(ScalarOp.DIV, h, dim(z.group()));
+            KExpr scored = bin(ScalarOp.MUL, f(z.scale(), t), dot);
+            if (score.isPresent()) scored = RegionLowering.inline(score.get(), List.of(b, h, i, j, scored), producers, reads);
+            KExpr visible = mask.isPresent() && !diag.wholeMask()
+                    ? RegionLowering.inline(mask.get(), List.of(b, h, i, j), producers, reads) : null;
+            return List.of(
+                    local("dot", f(0, t)),
+                    loop("c", dim(z.d()), List.of(assign("dot", bin(ScalarOp.ADD, dot,
+                            bin(ScalarOp.MUL, load(z.q(), List.of(b, h, i, c)), load(z.k(), List.of(b, kvh, j, c))))))),
+                    local("s", visible == null ? scored : new KExpr.Select(visible, scored, f(Double.NEGATIVE_INFINITY, t))));
+        }
+
+        /** Local {@code dp} = dout_i . v_j. */
+        List<KStmt> dp(KExpr b, KExpr h, KExpr i, KExpr j) {
+            KExpr c = idx("c"), kvh = bin(ScalarOp.DIV, h, dim(z.group()));
+            return List.of(local("dp", f(0, t)), loop("c", dim(z.dv()), List.of(assign("dp", bin(ScalarOp.ADD, var("dp", t),
+                    bin(ScalarOp.MUL, load(dout, List.of(b, h, i, c)), load(z.v(), List.of(b, kvh, j, c))))))));
+        }
+
+        /** P_ij from the row's statistics m and l: 0 for a hidden key (and so for every key of an empty row). */
+        KExpr p(KExpr m, KExpr l) {
+            KExpr s = var("s", t);
+            return new KExpr.Select(bin(ScalarOp.EQ, s, f(Double.NEGATIVE_INFINITY, t)), f(0, t),
+                    bin(ScalarOp.DIV, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, m)), l));
+        }
+
+        /** dz_ij = scale dS_ij score'(z_ij) with dS_ij = p (dp - D); zero where p is (the interpreter skips those keys). */
+        KExpr dz(KExpr b, KExpr h, KExpr i, KExpr j, KExpr d) {
+            KExpr p = var("p", t), zero = f(0, t);
+            KExpr ds = bin(ScalarOp.MUL, p, bin(ScalarOp.SUB, var("dp", t), d));
+            KExpr g = bin(ScalarOp.MUL, f(z.scale(), t), ds);
+            if (score.isEmpty()) return g;
+            KExpr zij = bin(ScalarOp.MUL, f(z.scale(), t), var("dot", t));
+            KExpr sg = RegionLowering.inline(scoreGrad.get(), List.of(b, h, i, j, zij), producers, reads);
+            return new KExpr.Select(bin(ScalarOp.EQ, p, zero), zero, bin(ScalarOp.MUL, g, sg));
+        }
+
+        /** The keys a query row visits: up to the diagonal when the mask has a causal conjunct. */
+        KExpr keyEnd(KExpr i) {
+            if (diag.offset() == null) return dim(z.tk());
+            KExpr end = add(i, i64(diag.offset()));
+            return new KExpr.Select(bin(ScalarOp.LT, end, dim(z.tk())), end, dim(z.tk()));
+        }
+
+        /** The row index r = (b H + h) Tq + i split into locals b, h, i. */
+        List<KStmt> queryRow() {
+            KExpr r = idx("r");
+            return new ArrayList<>(List.of(
+                    local("b", bin(ScalarOp.DIV, r, dim(z.heads().times(z.tq())))),
+                    local("h", bin(ScalarOp.MOD, bin(ScalarOp.DIV, r, dim(z.tq())), dim(z.heads()))),
+                    local("i", bin(ScalarOp.MOD, r, dim(z.tq())))));
+        }
+
+        KStmt overQueryRows(List<KStmt> row) {
+            return new KStmt.Loop("r", i64(0), dim(z.batch().times(z.heads()).times(z.tq())), KStmt.LoopKind.PARALLEL, 0, row);
+        }
+
+        /**
+         * The first pass over a row's keys: locals m, l and (withD) a = sum_j exp(u_j - m) dp_j,
+         * each rescaled by corr = exp(m_old - m_new) when the maximum grows (Milakov and
+         * Gimelshein 2018), so that D = a / l at the end.
+         */
+        List<KStmt> onlineStatistics(KExpr b, KExpr h, KExpr i, boolean withD) {
+            KExpr m = var("m", t), l = var("l", t), a = var("a", t), mNew = var("m_new", t), corr = var("corr", t), pu = var("pu", t);
+            KExpr s = var("s", t), negInf = f(Double.NEGATIVE_INFINITY, t), zero = f(0, t), one = f(1, t);
+            KExpr j = idx("j");
+            List<KStmt> perKey = new ArrayList<>(score(b, h, i, j));
+            perKey.add(local("m_new", bin(ScalarOp.MAX, m, s)));
+            // while nothing is visible the maximum is -inf: keep the (zero) sums as they are
+            perKey.add(local("corr", new KExpr.Select(bin(ScalarOp.EQ, mNew, negInf), one, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, m, mNew)))));
+            perKey.add(local("pu", new KExpr.Select(bin(ScalarOp.EQ, s, negInf), zero, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, mNew)))));
+            perKey.add(assign("l", bin(ScalarOp.ADD, bin(ScalarOp.MUL, l, corr), pu)));
+            if (withD) {
+                perKey.addAll(dp(b, h, i, j));
+                perKey.add(assign("a", bin(ScalarOp.ADD, bin(ScalarOp.MUL, a, corr), bin(ScalarOp.MUL, pu, var("dp", t)))));
+            }
+            perKey.add(assign("m", mNew));
+            List<KStmt> out = new ArrayList<>(List.of(local("m", negInf), local("l", zero)));
+            if (withD) out.add(local("a", zero));
+            out.add(loop("j", keyEnd(i), perKey));
+            if (withD) out.add(local("D", new KExpr.Select(bin(ScalarOp.GT, l, zero), bin(ScalarOp.DIV, a, l), zero)));
+            return out;
+        }
+
+        /** wrt = q: dq_i = sum_j dz_ij k_j; wrt = score: dS_ij, zero past the visited keys. */
+        Kernel queryRows(String name, boolean wrtScore) {
+            begin();
+            KExpr b = idx("b"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
+            KExpr kvh = bin(ScalarOp.DIV, h, dim(z.group()));
+            List<KStmt> row = queryRow();
+            row.addAll(onlineStatistics(b, h, i, true));
+            List<KStmt> perKey = new ArrayList<>(score(b, h, i, j));
+            perKey.add(local("p", p(var("m", t), var("l", t))));
+            perKey.addAll(dp(b, h, i, j));
+            if (wrtScore) {
+                perKey.add(store(out, List.of(b, h, i, j), bin(ScalarOp.MUL, var("p", t), bin(ScalarOp.SUB, var("dp", t), var("D", t)))));
+                row.add(loop("j", keyEnd(i), perKey));
+                row.add(new KStmt.Loop("j", keyEnd(i), dim(z.tk()), KStmt.LoopKind.SERIAL, 0, List.of(store(out, List.of(b, h, i, j), f(0, t)))));
+            } else {
+                perKey.add(local("dz", dz(b, h, i, j, var("D", t))));
+                perKey.add(loop("c", dim(z.d()), List.of(store(out, List.of(b, h, i, c), bin(ScalarOp.ADD, load(out, List.of(b, h, i, c)),
+                        bin(ScalarOp.MUL, var("dz", t), load(z.k(), List.of(b, kvh, j, c))))))));
+                row.add(loop("c", dim(z.d()), List.of(store(out, List.of(b, h, i, c), f(0, t)))));
+                row.add(loop("j", keyEnd(i), perKey));
+            }
+            return finish(name, List.of(overQueryRows(row)), out);
+        }
+
+        Kernel.Buffer statsBuffer(boolean withD, Kernel.Access access) {
+            return new Kernel.Buffer(out.name() + "_stats", t, List.of(z.batch(), z.heads(), z.tq(), Dim.of(withD ? 3 : 2)), access);
+        }
+
+        /** Per query row: (m, l, D) into the statistics buffer; D only for dk. */
+        Kernel statistics(String name, boolean withD) {
+            begin();
+            KExpr b = idx("b"), h = idx("h"), i = idx("i");
+            Kernel.Buffer stats = statsBuffer(withD, Kernel.Access.OUT);
+            List<KStmt> row = queryRow();
+            row.addAll(onlineStatistics(b, h, i, withD));
+            row.add(store(stats, List.of(b, h, i, i64(0)), var("m", t)));
+            row.add(store(stats, List.of(b, h, i, i64(1)), var("l", t)));
+            if (withD) row.add(store(stats, List.of(b, h, i, i64(2)), var("D", t)));
+            return finish(name, List.of(overQueryRows(row)), stats);
+        }
+
+        /**
+         * Per key row j of key/value head kh: dk_j = sum over the group's heads h and the queries i
+         * of dz_ij q_i, or dv_j = sum of P_ij dout_i.
+         */
+        Kernel keyRows(String name, boolean wrtK) {
+            begin();
+            Kernel.Buffer stats = statsBuffer(wrtK, Kernel.Access.IN);
+            KExpr r = idx("r"), b = idx("b"), kh = idx("kh"), g = idx("g"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
+            Dim kvHeads = z.k().shape().get(1);
+            Dim width = wrtK ? z.d() : z.dv();
+            List<KStmt> perQuery = new ArrayList<>(score(b, h, i, j));
+            perQuery.add(local("p", p(load(stats, List.of(b, h, i, i64(0))), load(stats, List.of(b, h, i, i64(1))))));
+            if (wrtK) {
+                perQuery.addAll(dp(b, h, i, j));
+                perQuery.add(local("dz", dz(b, h, i, j, load(stats, List.of(b, h, i, i64(2))))));
+            }
+            KExpr term = wrtK ? bin(ScalarOp.MUL, var("dz", t), load(z.q(), List.of(b, h, i, c)))
+                    : bin(ScalarOp.MUL, var("p", t), load(dout, List.of(b, h, i, c)));
+            perQuery.add(loop("c", dim(width), List.of(store(out, List.of(b, kh, j, c), bin(ScalarOp.ADD, load(out, List.of(b, kh, j, c)), term)))));
+            // the mask hides key j from the queries before the diagonal: i >= j + 1 - offset
+            KExpr first = diag.offset() == null ? i64(0) : add(j, i64(1 - diag.offset()));
+            List<KStmt> row = new ArrayList<>(List.of(
+                    local("b", bin(ScalarOp.DIV, r, dim(kvHeads.times(z.tk())))),
+                    local("kh", bin(ScalarOp.MOD, bin(ScalarOp.DIV, r, dim(z.tk())), dim(kvHeads))),
+                    local("j", bin(ScalarOp.MOD, r, dim(z.tk()))),
+                    loop("c", dim(width), List.of(store(out, List.of(b, kh, j, c), f(0, t)))),
+                    loop("g", dim(z.group()), List.of(
+                            local("h", add(bin(ScalarOp.MUL, kh, dim(z.group())), g)),
+                            new KStmt.Loop("i", first, dim(z.tq()), KStmt.LoopKind.SERIAL, 0, perQuery)))));
+            KStmt rows = new KStmt.Loop("r", i64(0), dim(z.batch().times(kvHeads).times(z.tk())), KStmt.LoopKind.PARALLEL, 0, row);
+            return finish(name, List.of(rows), stats, out);
+        }
+    }
+}
