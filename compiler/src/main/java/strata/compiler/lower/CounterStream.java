@@ -15,7 +15,7 @@ import strata.compiler.kernel.ScalarOp;
  * uniform k 2^-53 rounded to f32 is the i64-to-f32 conversion of k (one correct rounding) scaled
  * by 2^-53 (exact): so f32 uniforms equal the interpreter's after rounding, bit for bit. Dropout's
  * test u >= p is done on k against ceil(p 2^53), which is exact too. Normals go through f32
- * log, sqrt and cos and differ from the interpreter's rounded double by a few ulps (stated and
+ * log, sqrt and sin and differ from the interpreter's rounded double by a few ulps (stated and
  * checked in the tests).
  */
 public final class CounterStream {
@@ -72,6 +72,7 @@ public final class CounterStream {
      * -ln(r) u1 / (1 - r) with r = 1 - u1 in f32, and as u1 where r rounds to 1: Goldberg's log1p
      * ("What every computer scientist should know about floating-point arithmetic", Computing
      * Surveys 1991, Theorem 4), which keeps small u1 accurate where ln(r) alone would lose it.
+     * The cosine is {@link #cosTwoPi}: the result's error is relative, a few f32 ulps.
      */
     static KExpr normal(KExpr seed, KExpr index) {
         KExpr twice = KExpr.binary(ScalarOp.MUL, index, i64(2));
@@ -82,7 +83,20 @@ public final class CounterStream {
         KExpr log1p = KExpr.binary(ScalarOp.DIV, KExpr.binary(ScalarOp.MUL, KExpr.unary(ScalarOp.NEG, KExpr.unary(ScalarOp.LOG, r)), u1), oneMinusR);
         KExpr minusLog = new KExpr.Select(KExpr.binary(ScalarOp.EQ, r, f32(1)), u1, log1p);
         KExpr radius = KExpr.unary(ScalarOp.SQRT, KExpr.binary(ScalarOp.MUL, f32(2), minusLog));
-        return KExpr.binary(ScalarOp.MUL, radius, KExpr.unary(ScalarOp.COS, KExpr.binary(ScalarOp.MUL, f32(2 * Math.PI), u2)));
+        return KExpr.binary(ScalarOp.MUL, radius, cosTwoPi(k2));
+    }
+
+    /**
+     * cos(2 pi u) for u = k 2^-53, with the argument reduced exactly in i64 first: cos(2 pi u) =
+     * -sin(2 pi t) for t = u - 1/4, and sin(2 pi t) = sin(2 pi (1/2 - t)) folds t into [-1/4, 1/4].
+     * Computing 2 pi u in f32 directly would err by about 2^-24 2 pi absolutely, which near the
+     * zeros of cos is a large relative error; on the folded t the sine's error stays relative.
+     */
+    private static KExpr cosTwoPi(KExpr k) {
+        KExpr t = KExpr.binary(ScalarOp.SUB, k, i64(TWO_53 / 4));
+        KExpr folded = new KExpr.Select(KExpr.binary(ScalarOp.GT, t, i64(TWO_53 / 4)), KExpr.binary(ScalarOp.SUB, i64(TWO_53 / 2), t), t);
+        KExpr angle = KExpr.binary(ScalarOp.MUL, new KExpr.Cast(folded, DType.F32), f32(2 * Math.PI * TWO_M53));
+        return KExpr.unary(ScalarOp.NEG, KExpr.unary(ScalarOp.SIN, angle));
     }
 
     /**
