@@ -46,11 +46,13 @@ public final class KernelLowering {
         Set<Op> inGroup = new java.util.HashSet<>(members);
         Map<Value, Kernel.Buffer> inputs = new LinkedHashMap<>();
         Map<Value, KExpr> memo = new HashMap<>();
-        KExpr value = new Group(inGroup, producers, inputs, idx, out, memo, training).expr(root.result());
+        Group group = new Group(inGroup, producers, inputs, idx, out, memo, training, new ArrayList<>());
+        KExpr value = group.expr(root.result());
         Kernel.Buffer outBuf = new Kernel.Buffer(bufferName(root.result()), out.dtype(), out.shape(), Kernel.Access.OUT);
         List<KExpr> outIdx = new ArrayList<>();
         for (String i : idx) outIdx.add(new KExpr.Var(i, DType.I64));
-        List<KStmt> body = List.of(new KStmt.Store(outBuf.name(), outIdx, value));
+        List<KStmt> body = new ArrayList<>(group.locals());
+        body.add(new KStmt.Store(outBuf.name(), outIdx, value));
         for (int a = rank - 1; a >= 0; a--) {
             KStmt.LoopKind kind = a == 0 ? KStmt.LoopKind.PARALLEL : a == rank - 1 ? KStmt.LoopKind.VECTOR : KStmt.LoopKind.SERIAL;
             body = List.of(new KStmt.Loop(idx.get(a), KExpr.i64(0), dimExpr(out.dim(a)), kind, kind == KStmt.LoopKind.VECTOR ? 16 : 0, body));
@@ -76,9 +78,23 @@ public final class KernelLowering {
         return new KExpr.Binary(ScalarOp.MUL, a, b, DType.I64);
     }
 
-    /** What one element of the group reads and computes, at the loop indices {@code idx} over {@code out}. */
+    /**
+     * What one element of the group reads and computes, at the loop indices {@code idx} over
+     * {@code out}; values a formula uses more than once are bound to {@code locals}, declared in
+     * the innermost loop before the store.
+     */
     private record Group(Set<Op> group, Map<Value, Op> producers, Map<Value, Kernel.Buffer> inputs, List<String> idx,
-                         TensorType out, Map<Value, KExpr> memo, boolean training) {
+                         TensorType out, Map<Value, KExpr> memo, boolean training, List<KStmt> locals) {
+
+        /** {@code local %rN = e}, read back as %rN; leaves and loads need no local. */
+        private KExpr let(KExpr e) {
+            if (e instanceof KExpr.Var || e instanceof KExpr.Const || e instanceof KExpr.Size) return e;
+            String name = "r" + locals.size();
+            locals.add(new KStmt.Local(name, e.type(), e));
+            return new KExpr.Var(name, e.type());
+        }
+
+        private CounterStream stream() { return new CounterStream(this::let); }
 
         KExpr expr(Value v) {
             KExpr known = memo.get(v);
@@ -91,7 +107,7 @@ public final class KernelLowering {
                 int outAxis = out.rank() - p.type().rank() + axis;
                 KExpr i = new KExpr.Var(idx.get(outAxis), DType.I64);
                 e = p.type().dtype() == DType.I64 ? i : new KExpr.Cast(i, p.type().dtype());
-            } else if (p != null && p.kind() == OpKind.RANDOM) e = random(p);
+            } else if (p != null && p.kind() == OpKind.RANDOM) e = let(random(p));
             else if (p != null && group.contains(p)) {
                 List<KExpr> args = new ArrayList<>();
                 for (Value o : p.operands()) args.add(expr(o));
@@ -120,7 +136,8 @@ public final class KernelLowering {
         private KExpr counter(Value v) {
             List<KExpr> index = index(v);
             KExpr flat = KExpr.i64(0);
-            for (int a = 0; a < index.size(); a++) flat = Nest.add(Nest.mul(flat, dimExpr(v.type().dim(a))), index.get(a));
+            for (int a = 0; a < index.size(); a++)
+                flat = flat instanceof KExpr.Const c && c.bits() == 0 ? index.get(a) : Nest.add(Nest.mul(flat, dimExpr(v.type().dim(a))), index.get(a));
             return flat;
         }
 
@@ -129,11 +146,11 @@ public final class KernelLowering {
             KExpr seed = KExpr.i64(p.intAttr("seed", 0)), counter = counter(p.result());
             DType t = p.type().dtype();
             return switch (p.strAttr("dist", "uniform")) {
-                case "uniform" -> CounterStream.uniform(seed, counter, t);
+                case "uniform" -> stream().uniform(seed, counter, t);
                 case "normal" -> {
                     if (t != DType.F32) throw new UnsupportedOperationException("the CPU backend draws `random {dist: normal}` as f32 only, not "
                             + t + " (the interpreter truncates a double normal, which f32 cannot reproduce): draw f32 and cast");
-                    yield CounterStream.normal(seed, counter);
+                    yield stream().normal(seed, counter);
                 }
                 case String d -> throw new UnsupportedOperationException("random: unknown distribution `" + d + "` (expected uniform or normal)");
             };
@@ -144,8 +161,9 @@ public final class KernelLowering {
             double prob = p.floatAttr("p", 0.0);
             if (prob < 0 || prob > 1) throw new IllegalArgumentException("dropout probability " + prob + " is outside [0, 1]");
             if (prob == 0) return x;
-            KExpr seed = CounterStream.streamSeed(p.intAttr("seed", 0), new KExpr.Size(CounterStream.STEP_SEED));
-            return CounterStream.dropout(x, prob, seed, counter(p.result()));
+            CounterStream s = stream();
+            KExpr seed = s.streamSeed(p.intAttr("seed", 0), new KExpr.Size(CounterStream.STEP_SEED));
+            return s.dropout(x, prob, seed, counter(p.result()));
         }
     }
 
