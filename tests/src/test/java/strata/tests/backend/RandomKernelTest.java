@@ -240,6 +240,34 @@ class RandomKernelTest {
     }
 
     @Test
+    void aCompiledTrainStepMasksTheGradientWithTheForwardsMask() {
+        // loss = sum(dropout(tanh(x w))) and its gradient by autodiff, whose dropout adjoint is a
+        // dropout of the same seed: one program compiled for training equals the interpreter's
+        // training mode at every step, so forward and backward draw one mask
+        GraphBuilder b = new GraphBuilder("train_step");
+        Value x = b.input("x", new TensorType(DType.F32, List.of(Dim.sym("B"), Dim.of(6))));
+        Value w = b.param("w", TensorType.of(DType.F32, 6, 5));
+        Value h = dropout(b, b.op(OpKind.TANH, b.op(OpKind.MATMUL, x, w)), 0.3, 7);
+        Value loss = b.op(OpKind.SUM, List.of(h), Map.of("axes", new Attr.Ints(List.of(0L, 1L))));
+        Graph g = new strata.compiler.autodiff.AutodiffPass().run(b.build(List.of(loss)));
+        Random r = new Random(8);
+        Map<String, RefTensor> in = Map.of("x", Compiled.normal(r, 1, 4, 6)), params = Map.of("w", Compiled.normal(r, 0.5, 6, 5));
+        try (CpuExecutable exe = CpuExecutable.compileForTraining(g, POOL); Arena a = Arena.ofConfined()) {
+            for (long step : new long[] {0, 1, 99}) {
+                List<RefTensor> want = Interpreter.training(step).run(g, in, params);
+                List<Tensor> got = exe.run(a, Map.of("x", Tensor.of(a, in.get("x"))), Map.of("w", Tensor.of(a, params.get("w"))), step);
+                assertEquals(want.size(), got.size());
+                for (int i = 0; i < want.size(); i++)
+                    assertTrue(got.get(i).toRef().equalsWithin(want.get(i), 1e-5, 1e-5), "output " + i + " step " + step + ": max |diff| " + got.get(i).toRef().maxAbsDiff(want.get(i)));
+            }
+            // and the compiled steps differ: the step seed reaches the kernels
+            Map<String, Tensor> tin = Map.of("x", Tensor.of(a, in.get("x"))), tpar = Map.of("w", Tensor.of(a, params.get("w")));
+            RefTensor g1 = exe.run(a, tin, tpar, 1).get(1).toRef(), g2 = exe.run(a, tin, tpar, 2).get(1).toRef();
+            assertTrue(g1.maxAbsDiff(g2) > 0, "steps 1 and 2 draw different masks");
+        }
+    }
+
+    @Test
     void dropoutKeepsOneMinusPOfAMillionElements() {
         int n = 1 << 20;
         GraphBuilder b = new GraphBuilder("keep");
