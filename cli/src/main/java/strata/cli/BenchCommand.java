@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 import strata.cli.bench.AttentionBackwardBench;
 import strata.cli.bench.AttentionBench;
 import strata.cli.bench.ModelBench;
+import strata.cli.bench.RandomBench;
 import strata.cli.bench.RowOpBench;
 import strata.runtime.KernelPool;
 
@@ -24,12 +25,12 @@ import strata.runtime.KernelPool;
  * about half speed; the bench therefore re-runs itself in a child JVM without OPENBLAS_CORETYPE
  * and OPENBLAS_L2_SIZE, so that the peer is measured at its best. Nothing else is changed.
  */
-@Command(name = "bench", description = "Measure kernels against a peer (matmul: OpenBLAS sgemm; attention: our unfused path; softmax, layernorm: a copy kernel).")
+@Command(name = "bench", description = "Measure kernels against a peer (matmul: OpenBLAS sgemm; attention: our unfused path; softmax, layernorm, random: a copy kernel).")
 final class BenchCommand implements Callable<Integer> {
     static final String CHILD_MARK = "STRATA_BENCH_CHILD";
     private static final List<String> PEER_VARIABLES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
 
-    enum What { matmul, attention, softmax, layernorm, model }
+    enum What { matmul, attention, softmax, layernorm, model, random }
 
     @Parameters(index = "0", paramLabel = "WHAT", description = "what to measure: ${COMPLETION-CANDIDATES}") What what;
     @Option(names = "--threads", description = "threads for ours and the peer (default: ${DEFAULT-VALUE})") int threads = 2;
@@ -62,6 +63,12 @@ final class BenchCommand implements Callable<Integer> {
                 if (r == null) yield 1;
                 try (KernelPool pool = new KernelPool(threads)) {
                     ModelBench.run(System.out, r, 4, 256, pool);
+                }
+                yield 0;
+            }
+            case random -> {
+                try (KernelPool pool = new KernelPool(threads)) {
+                    RandomBench.run(System.out, 4096, 768, pool);
                 }
                 yield 0;
             }

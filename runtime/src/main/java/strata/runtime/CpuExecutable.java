@@ -29,6 +29,7 @@ import strata.compiler.llvm.KernelModule;
 import strata.compiler.llvm.MatmulCodegen;
 import strata.compiler.llvm.ObjectCode;
 import strata.compiler.lower.ArenaPlan;
+import strata.compiler.lower.CounterStream;
 import strata.compiler.lower.GraphLowering;
 import strata.compiler.lower.KernelLowering;
 import strata.compiler.lower.OpLowering;
@@ -38,8 +39,9 @@ import strata.compiler.lower.OpLowering;
  * kernels of the graph JIT-compiled by LLVM as one module, called in order through FFM on buffers
  * in native memory. A reshape is no kernel: its result is its operand's memory under another
  * shape. Inputs and parameters are checked against the graph's types, and every buffer against
- * the shape its kernel declares, before any kernel runs. Compiled code runs in inference mode:
- * dropout is the identity.
+ * the shape its kernel declares, before any kernel runs. Compiled code runs in inference mode
+ * (dropout is the identity) unless compiled for training ({@link #compileForTraining}), where
+ * dropout masks as the interpreter's training mode does, with the step seed given to each run.
  */
 public final class CpuExecutable implements AutoCloseable {
     /** One thing run() does, in order: call a kernel, or give a value its operand's memory. */
@@ -99,6 +101,15 @@ public final class CpuExecutable implements AutoCloseable {
      */
     public static CpuExecutable compile(Graph g, KernelPool pool, CompileCache cache) {
         return compile(GraphLowering.of(g), pool, cache);
+    }
+
+    /**
+     * Compiles a graph in training mode: its dropouts mask, each from its own seed mixed with the
+     * step seed that {@link #run(Arena, Map, Map, long)} is given (0: the op's seed alone), so that
+     * one compiled program serves every step, and equals {@code Interpreter.training(stepSeed)}.
+     */
+    public static CpuExecutable compileForTraining(Graph g, KernelPool pool) {
+        return compile(GraphLowering.training(g), pool, CompileCache.defaultCache());
     }
 
     /** Compiles an already lowered graph (a benchmark lowers the same graph two ways). */
@@ -161,18 +172,32 @@ public final class CpuExecutable implements AutoCloseable {
 
     /** Runs the graph; outputs are allocated in {@code out}, everything else is freed on return. */
     public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params) {
-        return run(out, inputs, params, List.of());
+        return run(out, inputs, params, List.of(), 0);
+    }
+
+    /**
+     * Runs the graph with a training step's seed, which dropout kernels of a program compiled for
+     * training mix into their ops' seeds (a program compiled for inference ignores it).
+     */
+    public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, long stepSeed) {
+        return run(out, inputs, params, List.of(), stepSeed);
     }
 
     /** Where the outputs of the current run go when the caller gives their memory, by buffer name. */
     private Map<String, Tensor> destinations = Map.of();
 
+    /** As {@link #run(Arena, Map, Map, List, long)} with step seed 0. */
+    public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, List<Tensor> into) {
+        return run(out, inputs, params, into, 0);
+    }
+
     /**
      * Runs the graph writing output i into {@code into.get(i)} where that is given (not null): a
      * training step writes gradients straight into one flat buffer this way. A destination must
      * have the output's dtype and element count, and must not overlap an input or parameter.
+     * {@code stepSeed} is the training step's seed for the dropouts of a program compiled for training.
      */
-    public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, List<Tensor> into) {
+    public List<Tensor> run(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, List<Tensor> into, long stepSeed) {
         if (into.size() > graph.outputs().size())
             throw new IllegalArgumentException(into.size() + " destinations for " + graph.outputs().size() + " outputs");
         Map<String, Tensor> dest = new HashMap<>();
@@ -180,13 +205,13 @@ public final class CpuExecutable implements AutoCloseable {
             if (into.get(i) != null) dest.put(KernelLowering.bufferName(graph.outputs().get(i)), into.get(i));
         destinations = dest;
         try {
-            return runInto(out, inputs, params, into);
+            return runInto(out, inputs, params, into, stepSeed);
         } finally {
             destinations = Map.of();
         }
     }
 
-    private List<Tensor> runInto(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, List<Tensor> into) {
+    private List<Tensor> runInto(Arena out, Map<String, Tensor> inputs, Map<String, Tensor> params, List<Tensor> into, long stepSeed) {
         Map<String, Long> env = bindSymbols(inputs);
         for (OpLowering.Requirement r : requirements) {
             long small = evalDim(r.small(), env), large = evalDim(r.large(), env);
@@ -194,6 +219,9 @@ public final class CpuExecutable implements AutoCloseable {
         }
         Map<String, Tensor> tensors = new HashMap<>();
         planMemory(env);
+        // the step seed reaches kernels as a size, bound after the memory plan, which depends on sizes alone
+        Map<String, Long> sizes = new HashMap<>(env);
+        sizes.put(CounterStream.STEP_SEED, stepSeed);
         try (Arena scratch = Arena.ofConfined()) {
             for (Op op : graph.ops()) {
                 String name = KernelLowering.bufferName(op.result());
@@ -218,7 +246,7 @@ public final class CpuExecutable implements AutoCloseable {
                     }
                     case Call c -> {
                         long t0 = profile == null ? 0 : System.nanoTime();
-                        call(c, tensors, env, out, scratch);
+                        call(c, tensors, sizes, out, scratch);
                         if (profile != null) profile.merge(c.kernel().name().replaceFirst("^k\\d+_", ""), System.nanoTime() - t0, Long::sum);
                     }
                     case Gemm m -> {
@@ -423,6 +451,9 @@ public final class CpuExecutable implements AutoCloseable {
                 throw new IllegalArgumentException("input `" + name + "` should be " + ty + ", got " + t);
             for (int a = 0; a < ty.rank(); a++) {
                 Dim d = ty.dim(a);
+                if (d.symbols().contains(CounterStream.STEP_SEED))
+                    throw new IllegalArgumentException("input `" + name + "` has a size named " + CounterStream.STEP_SEED
+                            + ", a name the runtime keeps for the training step's seed: rename it");
                 if (d.symbols().size() == 1 && d.equals(Dim.sym(d.symbols().getFirst()))) {
                     Long prev = env.putIfAbsent(d.symbols().getFirst(), t.shape()[a]);
                     if (prev != null && prev != t.shape()[a])

@@ -10,8 +10,18 @@ import strata.compiler.graph.DType;
 public sealed interface KExpr {
     DType type();
 
-    /** A literal (also +-inf for masked scores). */
-    record Const(double value, DType type) implements KExpr {}
+    /**
+     * A literal (also +-inf for masked scores). A double holds integers only up to 2^53, so an
+     * integer literal's exact value is {@code bits} (the 64-bit constants of hash functions need
+     * all 64); {@code value} is then its nearest double. For floats and bools {@code bits} is
+     * {@code (long) value} and unused.
+     */
+    record Const(double value, DType type, long bits) implements KExpr {
+        public Const(double value, DType type) { this(value, type, (long) value); }
+
+        /** An exact integer literal of an integer type (or a bool 0/1). */
+        public static Const ofBits(long bits, DType type) { return new Const((double) bits, type, bits); }
+    }
 
     /** A loop index (i64) or a local scalar. */
     record Var(String name, DType type) implements KExpr {}
@@ -35,7 +45,7 @@ public sealed interface KExpr {
 
     record Cast(KExpr x, DType type) implements KExpr {}
 
-    static KExpr i64(long v) { return new Const(v, DType.I64); }
+    static KExpr i64(long v) { return Const.ofBits(v, DType.I64); }
 
     /** A binary op with its result type: bool for comparisons, else the operands' type. */
     static KExpr binary(ScalarOp op, KExpr a, KExpr b) {

@@ -268,10 +268,10 @@ public final class KernelParser extends TextCursor {
 
     /** A literal with its written type, {@code 3 : i32}, if one follows. */
     private KExpr typed(KExpr.Const c) {
-        return accept(':') ? new KExpr.Const(c.value(), dtype()) : c;
+        return accept(':') ? new KExpr.Const(c.value(), dtype(), c.bits()) : c;
     }
 
-    /** {@code 3}, {@code -2}, {@code 0.5}, {@code 1.0e-5}, {@code -inf}: i64 without '.' or exponent, else f32. */
+    /** {@code 3}, {@code -2}, {@code 0x1f}, {@code 0.5}, {@code 1.0e-5}, {@code -inf}: i64 without '.' or exponent, else f32. */
     private KExpr.Const number() {
         int at = skip();
         int end = pos;
@@ -280,6 +280,7 @@ public final class KernelParser extends TextCursor {
             pos = end + 3;
             return new KExpr.Const(end > at ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY, DType.F32);
         }
+        if (src.startsWith("0x", end) && end == at) return hex(at);
         int digits = end;
         while (end < src.length() && Character.isDigit(src.charAt(end))) end++;
         if (end == digits) throw error(at, "expected a number" + found());
@@ -299,10 +300,21 @@ public final class KernelParser extends TextCursor {
         if (identChar(end)) throw error(at, "malformed number `" + text + src.charAt(end) + "`");
         pos = end;
         try {
-            return isFloat ? new KExpr.Const(Double.parseDouble(text), DType.F32) : new KExpr.Const(Long.parseLong(text), DType.I64);
+            return isFloat ? new KExpr.Const(Double.parseDouble(text), DType.F32) : KExpr.Const.ofBits(Long.parseLong(text), DType.I64);
         } catch (NumberFormatException e) {
             throw error(at, isFloat ? "malformed number `" + text + "`" : "integer literal `" + text + "` is out of range");
         }
+    }
+
+    /** {@code 0x9e3779b97f4a7c15}: the 64 bits of an i64, up to 16 hex digits (what the printer writes from 2^53 on). */
+    private KExpr.Const hex(int at) {
+        int end = at + 2;
+        while (end < src.length() && Character.digit(src.charAt(end), 16) >= 0) end++;
+        String digits = src.substring(at + 2, end);
+        if (digits.isEmpty() || identChar(end)) throw error(at, "malformed hex literal `" + src.substring(at, identChar(end) ? end + 1 : end) + "`");
+        if (digits.length() > 16) throw error(at, "hex literal `0x" + digits + "` has more than 64 bits");
+        pos = end;
+        return KExpr.Const.ofBits(Long.parseUnsignedLong(digits, 16), DType.I64);
     }
 
     private DType dtype() {

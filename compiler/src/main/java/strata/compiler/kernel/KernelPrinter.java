@@ -171,7 +171,7 @@ public final class KernelPrinter {
 
     /**
      * {@code 3}, {@code 1.0e-5}, {@code -inf}, {@code true}, {@code 3 : i32}: integers for integral
-     * values of integer types, floats (always with '.', an exponent or a name) otherwise, and the
+     * values of integer types (in hex, as their 64 bits, from 2^53 on: {@code 0x9e3779b97f4a7c15}), floats (always with '.', an exponent or a name) otherwise, and the
      * type when the literal's default would differ.
      */
     public static String constant(Const c) {
@@ -179,7 +179,12 @@ public final class KernelPrinter {
         DType t = c.type();
         if (t == DType.BOOL && (v == 0 || v == 1)) return v == 1 ? "true" : "false";
         boolean integral = v == Math.rint(v) && !Double.isInfinite(v) && Math.abs(v) < 0x1p63 && !(v == 0 && 1 / v < 0);
-        if (t.isInteger() && integral) return (long) v + (t == DType.I64 ? "" : " : " + t);
+        if (t.isInteger() && integral) {
+            // beyond 2^53 only the bits are exact, and they read best in hex: the constants of hash functions
+            long bits = c.bits();
+            String n = Math.abs(v) < 0x1p53 ? Long.toString(bits) : "0x" + Long.toHexString(bits);
+            return n + (t == DType.I64 ? "" : " : " + t);
+        }
         String f = Double.isNaN(v) ? "nan" : v == Double.POSITIVE_INFINITY ? "inf" : v == Double.NEGATIVE_INFINITY ? "-inf"
                 : Double.toString(v).replace('E', 'e');
         return f + (t == DType.F32 ? "" : " : " + t);

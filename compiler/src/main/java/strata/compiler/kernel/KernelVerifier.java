@@ -19,7 +19,7 @@ import strata.compiler.kernel.KStmt.LoopKind;
  * use and used only in scope (a loop variable inside its loop, a local after its declaration in its
  * block), never declared twice where visible; loads read IN/INOUT buffers and stores write
  * OUT/INOUT ones, with one i64 index per axis; operands agree in type as {@link KExpr#binary}
- * requires, with logic on bool and transcendental functions on floats; a store writes its buffer's
+ * requires, with logic on bool, transcendental functions on floats and bit ops on integers; a store writes its buffer's
  * dtype; at most one PARALLEL loop, as an outermost statement; vector widths are powers of two and
  * unroll factors positive; sizes used anywhere are declared. Returns diagnostics, one string per
  * problem naming the statement, rather than stopping at the first.
@@ -158,6 +158,9 @@ public final class KernelVerifier {
                 double v = c.value();
                 if (c.type() == DType.BOOL && v != 0 && v != 1) report(where, "bool constant " + v + " is neither true nor false");
                 if (c.type().isInteger() && v != Math.rint(v)) report(where, c.type() + " constant " + v + " is not an integer");
+                else if (c.type().isInteger() && v != (double) c.bits())
+                    report(where, c.type() + " constant " + v + " disagrees with its bits 0x" + Long.toHexString(c.bits()));
+                if (c.type() == DType.I32 && c.bits() != (int) c.bits()) report(where, "i32 constant " + c.bits() + " is out of range");
             }
             case KExpr.Var v -> {
                 Decl d = lookup(v.name());
@@ -198,12 +201,13 @@ public final class KernelVerifier {
         }
     }
 
-    /** The op's arity and operand domain: logic on bool, transcendentals on floats, arithmetic not on bool. */
+    /** The op's arity and operand domain: logic on bool, transcendentals on floats, bit ops on integers, arithmetic not on bool. */
     private void operands(ScalarOp op, int arity, DType t, KExpr e, String where) {
         String at = " in `" + KernelPrinter.expr(e) + "`";
         if (op.arity() != arity) report(where, op.mnemonic() + " takes " + op.arity() + " operands" + at);
         else if (BOOL_ONLY.contains(op) && t != DType.BOOL) report(where, op.mnemonic() + " needs bool operands, not " + t + at);
         else if (FLOAT_ONLY.contains(op) && !t.isFloat()) report(where, op.mnemonic() + " needs float operands, not " + t + at);
+        else if (op.isBitwise() && !t.isInteger()) report(where, op.mnemonic() + " needs integer operands, not " + t + at);
         else if (!BOOL_ONLY.contains(op) && !op.isComparison() && t == DType.BOOL) report(where, op.mnemonic() + " does not apply to bool" + at);
     }
 

@@ -339,6 +339,8 @@ public final class IrModule {
 
     public LLVMValueRef subWrap(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildSub(b, x, y, "sw"); }
 
+    public LLVMValueRef mulWrap(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildMul(b, x, y, "mw"); }
+
     public LLVMValueRef shl(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildShl(b, x, y, "shl"); }
 
     public LLVMValueRef ashr(LLVMValueRef x, LLVMValueRef y) { return LLVMBuildAShr(b, x, y, "ashr"); }

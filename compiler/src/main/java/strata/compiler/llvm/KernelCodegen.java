@@ -178,7 +178,7 @@ public final class KernelCodegen {
             case KExpr.Const c -> switch (c.type()) {
                 case F32 -> m.constReal(m.f32(), c.value());
                 case BOOL -> m.constBool(c.value() != 0);
-                default -> m.constInt(type(c.type()), (long) c.value());
+                default -> m.constInt(type(c.type()), c.bits());
             };
             case KExpr.Var v -> {
                 for (Map<String, LLVMValueRef> s : vars) if (s.containsKey(v.name())) yield s.get(v.name());

@@ -10,7 +10,8 @@ import strata.compiler.kernel.ScalarOp;
 /**
  * The LLVM instructions for each scalar op of the kernel dialect, with the reference
  * interpreter's semantics: floored integer division and modulo, NaN-propagating max and min,
- * ordered float comparisons (NaN compares false) except {@code ne}.
+ * ordered float comparisons (NaN compares false) except {@code ne}, wrapping {@code add_wrap} and
+ * {@code mul_wrap} (no nsw flag) and shifts whose count is taken modulo the bit width.
  */
 final class ScalarCodegen {
     private ScalarCodegen() {}
@@ -57,8 +58,20 @@ final class ScalarCodegen {
             case GE -> f ? m.fcmp(LLVMRealOGE, a, b) : m.icmp(LLVMIntSGE, a, b);
             case AND -> m.and(a, b);
             case OR -> m.or(a, b);
+            case ADD_WRAP -> m.addWrap(a, b);
+            case MUL_WRAP -> m.mulWrap(a, b);
+            case XOR -> m.xor(a, b);
+            case SHL -> m.shl(a, shiftCount(m, b));
+            case SHR -> m.lshr(a, shiftCount(m, b));
             default -> throw new LlvmException(op + " is not a binary op");
         };
+    }
+
+    /** The count modulo the bit width, as Java and x86 take it (LLVM's shifts are poison from the width on). */
+    private static LLVMValueRef shiftCount(IrModule m, LLVMValueRef count) {
+        LLVMTypeRef ty = LLVMTypeOf(count);
+        int bits = LLVMGetIntTypeWidth(LLVMGetTypeKind(ty) == LLVMVectorTypeKind ? LLVMGetElementType(ty) : ty);
+        return m.and(count, m.constInt(ty, bits - 1));
     }
 
     /** Floor division: truncating division, one less when the remainder's sign differs from b's. */

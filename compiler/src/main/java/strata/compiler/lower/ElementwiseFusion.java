@@ -16,7 +16,8 @@ import strata.compiler.graph.Value;
 /**
  * Groups elementwise ops into fused kernels: an elementwise op is computed inside its consumer
  * when the consumer is elementwise and is its only user (so nothing else needs it in memory).
- * Constant fills and iotas are computed wherever they are used, never stored. What is left are
+ * Constant fills, iotas and random draws (a function of the element's counter) are computed
+ * wherever they are used, never stored unless whole-tensor kernels or outputs need them. What is left are
  * the values a program keeps in memory: the roots of groups, and the results of other ops.
  */
 public final class ElementwiseFusion {
@@ -39,8 +40,8 @@ public final class ElementwiseFusion {
 
     /**
      * Whether the op computes each element from the elements at the same (broadcast) position of
-     * its operands: the elementwise ops, gelu, dropout (the identity in inference, the only mode
-     * compiled code runs) and broadcast (a read with numpy broadcasting).
+     * its operands: the elementwise ops, gelu, dropout (the identity in inference; in training a
+     * mask drawn from the element's counter) and broadcast (a read with numpy broadcasting).
      */
     public static boolean isPointwise(Op op) {
         return op.kind().isElementwise() || op.kind() == OpKind.GELU || op.kind() == OpKind.DROPOUT || op.kind() == OpKind.BROADCAST;
@@ -48,7 +49,7 @@ public final class ElementwiseFusion {
 
     /** Whether the value is computed inline by its consumer rather than stored. */
     public static boolean isInlineSource(Op op) {
-        return op.kind() == OpKind.CONST || op.kind() == OpKind.IOTA;
+        return op.kind() == OpKind.CONST || op.kind() == OpKind.IOTA || op.kind() == OpKind.RANDOM;
     }
 
     /** The ops that must store their result, in order, each with the ops fused into it. */

@@ -180,10 +180,19 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public static GraphLowering of(Graph g) { return of(g, true); }
 
     /** As {@link #of(Graph)}; {@code fuseAttention} false lowers attention unfused (the benchmark's peer). */
-    public static GraphLowering of(Graph g, boolean fuseAttention) { return of(g, fuseAttention, true); }
+    public static GraphLowering of(Graph g, boolean fuseAttention) { return of(g, fuseAttention, true, false); }
 
     /** As {@link #of(Graph, boolean)}; {@code inPlace} false gives every kernel's output a buffer of its own. */
-    public static GraphLowering of(Graph g, boolean fuseAttention, boolean inPlace) {
+    public static GraphLowering of(Graph g, boolean fuseAttention, boolean inPlace) { return of(g, fuseAttention, inPlace, false); }
+
+    /**
+     * A program for training: dropout masks as in the interpreter's training mode, from each op's
+     * seed and the step seed, which the kernels read as the run-time size {@link CounterStream#STEP_SEED}.
+     */
+    public static GraphLowering training(Graph g) { return of(g, true, true, true); }
+
+    /** As {@link #of(Graph, boolean, boolean)}; {@code training} makes dropout mask (else it is the identity). */
+    public static GraphLowering of(Graph g, boolean fuseAttention, boolean inPlace, boolean training) {
         g = GemmLayout.run(g);
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
@@ -210,12 +219,12 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null, null));
                 continue;
             }
-            OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention);
+            OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention, training);
             if (l.aliasOf() != null) plan.add(new Alias(root.result(), l.aliasOf()));
             for (Kernel k : l.kernels()) plan.add(new Call(k));
             requirements.addAll(l.requirements());
         }
-        // const and iota are computed where they are used; a value that other kernels read whole,
+        // const, iota and random are computed where they are used; a value that other kernels read whole,
         // an alias of one, or an output, is materialized first
         Map<String, Value> named = new HashMap<>();
         for (Op op : g.ops()) named.put(KernelLowering.bufferName(op.result()), op.result());

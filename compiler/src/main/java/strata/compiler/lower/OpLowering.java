@@ -47,8 +47,13 @@ public final class OpLowering {
 
     /** As {@link #lower(String, Op, List, Map)}; {@code fuseAttention} false keeps the three-kernel attention (a benchmark's peer). */
     public static Lowered lower(String name, Op root, List<Op> members, Map<Value, Op> producers, boolean fuseAttention) {
+        return lower(name, root, members, producers, fuseAttention, false);
+    }
+
+    /** As {@link #lower(String, Op, List, Map, boolean)}; {@code training} makes dropout mask (KernelLowering). */
+    public static Lowered lower(String name, Op root, List<Op> members, Map<Value, Op> producers, boolean fuseAttention, boolean training) {
         if (ElementwiseFusion.isPointwise(root))
-            return Lowered.of(KernelLowering.elementwise(name, root, members, producers));
+            return Lowered.of(KernelLowering.elementwise(name, root, members, producers, training));
         return switch (root.kind()) {
             case RESHAPE -> new Lowered(List.of(), root.operands().getFirst(), List.of());
             case SUM, REDUCE_MAX, ARGMAX -> Lowered.of(ReductionLowering.reduce(name, root));
@@ -64,9 +69,6 @@ public final class OpLowering {
             case MATMUL -> Lowered.of(ContractionLowering.matmul(name, root));
             case ATTENTION -> fuseAttention ? Lowered.of(FusedAttention.lower(name, root, producers))
                     : new Lowered(AttentionLowering.unfused(name, root, producers), null, List.of());
-            case RANDOM -> throw new UnsupportedOperationException("the CPU backend has no kernel for `random`: reproducing the interpreter's "
-                    + "CounterRandom stream (SplitMix64 over 64-bit xor and unsigned shifts, uniforms in double) needs scalar ops the "
-                    + "kernel dialect does not have; draw random tensors outside the graph and pass them as inputs");
             case ATTENTION_GRAD -> new Lowered(FusedAttentionGrad.lower(name, root, producers), null, List.of());
             default -> throw new UnsupportedOperationException("the CPU backend has no kernel for `" + root.kind().mnemonic() + "`");
         };

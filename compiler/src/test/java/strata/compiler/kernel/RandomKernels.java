@@ -26,7 +26,8 @@ public final class RandomKernels {
         ScalarOp.SIN, ScalarOp.COS, ScalarOp.ERF, ScalarOp.SIGMOID, ScalarOp.ABS, ScalarOp.RECIP};
     private static final ScalarOp[] FLOAT_BINARY = {ScalarOp.ADD, ScalarOp.SUB, ScalarOp.MUL, ScalarOp.DIV, ScalarOp.MAX, ScalarOp.MIN,
         ScalarOp.POW, ScalarOp.MOD};
-    private static final ScalarOp[] INT_BINARY = {ScalarOp.ADD, ScalarOp.SUB, ScalarOp.MUL, ScalarOp.DIV, ScalarOp.MAX, ScalarOp.MIN, ScalarOp.MOD};
+    private static final ScalarOp[] INT_BINARY = {ScalarOp.ADD, ScalarOp.SUB, ScalarOp.MUL, ScalarOp.DIV, ScalarOp.MAX, ScalarOp.MIN, ScalarOp.MOD,
+        ScalarOp.ADD_WRAP, ScalarOp.MUL_WRAP, ScalarOp.XOR, ScalarOp.SHL, ScalarOp.SHR};
     private static final ScalarOp[] COMPARISONS = {ScalarOp.EQ, ScalarOp.NE, ScalarOp.LT, ScalarOp.LE, ScalarOp.GT, ScalarOp.GE};
     private static final double[] FLOATS = {0.0, 1.0, -1.5, 0.125, 1.0e-5, 3.0e38, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
 
@@ -203,7 +204,7 @@ public final class RandomKernels {
     private KExpr constant(DType t) {
         if (t == DType.BOOL) return new KExpr.Const(pick(2), t);
         if (t == DType.I32) return new KExpr.Const(chance(80) ? pick(100) : (int) in.next(Constraint.none()), t);
-        if (t == DType.I64) return new KExpr.Const(chance(80) ? pick(100) : in.next(Constraint.none()), t);
+        if (t == DType.I64) return chance(80) ? new KExpr.Const(pick(100), t) : KExpr.Const.ofBits(in.next(Constraint.none()), t); // all 64 bits
         if (chance(60)) return new KExpr.Const(FLOATS[pick(FLOATS.length)], t);
         double v = Double.longBitsToDouble(in.next(Constraint.none()));
         return new KExpr.Const(Double.isNaN(v) ? Double.NaN : v, t);

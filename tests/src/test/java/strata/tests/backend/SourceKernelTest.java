@@ -1,7 +1,5 @@
 package strata.tests.backend;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -16,10 +14,9 @@ import strata.compiler.graph.GraphBuilder;
 import strata.compiler.graph.OpKind;
 import strata.compiler.graph.TensorType;
 import strata.compiler.graph.Value;
-import strata.runtime.CpuExecutable;
 import strata.runtime.KernelPool;
 
-/** Sources: const and iota are materialized where a whole-tensor kernel or an output needs them; random is refused by name. */
+/** Sources: const, iota and random are materialized where a whole-tensor kernel or an output needs them. */
 class SourceKernelTest {
     private static final KernelPool POOL = new KernelPool(2);
 
@@ -41,11 +38,11 @@ class SourceKernelTest {
     }
 
     @Test
-    void randomIsRefusedWithTheReason() {
-        GraphBuilder b = new GraphBuilder("random");
-        Value u = b.op(OpKind.RANDOM, List.of(), Map.of("seed", new Attr.Int(1)), TensorType.of(DType.F32, 4), List.of());
-        Graph g = b.build(List.of(u));
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> CpuExecutable.compile(g, POOL));
-        assertTrue(e.getMessage().startsWith("the CPU backend has no kernel for `random`"), e.getMessage());
+    void randomReadWholeByAMatmulIsMaterialized() {
+        GraphBuilder b = new GraphBuilder("random_weights");
+        Value x = b.input("x", new TensorType(DType.F32, List.of(Dim.sym("N"), Dim.of(5))));
+        Value w = b.op(OpKind.RANDOM, List.of(), Map.of("seed", new Attr.Int(1), "dist", new Attr.Str("normal")), TensorType.of(DType.F32, 5, 3), List.of());
+        Graph g = b.build(List.of(b.op(OpKind.MATMUL, x, w)));
+        Compiled.assertMatches(g, Map.of("x", Compiled.normal(new Random(5), 1, 4, 5)), Map.of(), 1e-5, 1e-5, POOL);
     }
 }
