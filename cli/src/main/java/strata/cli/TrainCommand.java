@@ -148,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, Tensor> init = new LinkedHashMap<>();
             for (Op p : g.params()) init.putIfAbsent(p.strAttr("name", ""), ParamInit.of(arena, p, runSeed));
             long c0 = System.nanoTime();
-            Trainer trainer = new Trainer(g, n -> true, init, settings, schedule, 1, pool);
+            Trainer trainer = new Trainer(g, n -> true, init, settings, schedule, 1, runSeed, pool);
             long c1 = System.nanoTime();
             System.out.printf("%s: %,d parameters trained; %d kernels in the training step, compiled in %.1f s%n", name,
                     trainer.layout().parameterCount(), trainer.kernelCount(), (c1 - c0) / 1e9);

@@ -36,6 +36,7 @@ public final class Trainer implements AutoCloseable {
     private final Schedule schedule;
     private final double gradScale;
     private java.util.function.Consumer<Tensor> gradientHook = g -> { };
+    private final long seed;
 
     /**
      * @param training  a graph whose only output is the scalar loss
@@ -45,6 +46,13 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer(Graph training, Predicate<String> trainable, Map<String, Tensor> initial, Optimizer.Settings settings,
                    Schedule schedule, int accumulate, KernelPool pool) {
+        this(training, trainable, initial, settings, schedule, accumulate, 0, pool);
+    }
+
+    /** @param seed the run's seed, from which each step's dropout streams follow */
+    public Trainer(Graph training, Predicate<String> trainable, Map<String, Tensor> initial, Optimizer.Settings settings,
+                   Schedule schedule, int accumulate, long seed, KernelPool pool) {
+        this.seed = seed;
         if (training.outputs().size() != 1 || training.outputs().getFirst().type().rank() != 0)
             throw new IllegalArgumentException("a training graph has one output, the scalar loss; @" + training.name() + " has " + training.outputs());
         if (accumulate < 1) throw new IllegalArgumentException("accumulate must be at least 1");
@@ -74,7 +82,8 @@ public final class Trainer implements AutoCloseable {
         gradInto.add(null);
         for (int i = 1; i < gg.outputs().size(); i++) gradInto.add(null);
         for (var e : grads.gradients().entrySet()) gradInto.set(e.getValue(), layout.view(grad, e.getKey()));
-        this.gradProgram = CpuExecutable.compile(gg, pool);
+        // dropout masks as in training, from each op's seed and the step's (a run-time value, so one program serves every step)
+        this.gradProgram = CpuExecutable.compileForTraining(gg, pool);
         this.lossProgram = CpuExecutable.compile(lossGraph, pool);
         this.optimizer = new Optimizer(settings, layout, s -> s.shape().length >= 2, pool);
     }
@@ -91,7 +100,7 @@ public final class Trainer implements AutoCloseable {
         double loss;
         try (Arena a = Arena.ofConfined()) {
             Map<String, Tensor> named = data.train(step, a);
-            List<Tensor> out = gradProgram.run(a, named, parameters(), gradInto);
+            List<Tensor> out = gradProgram.run(a, named, parameters(), gradInto, stepSeed(step));
             loss = out.getFirst().get(0);
         }
         gradientHook.accept(grad);
@@ -99,6 +108,9 @@ public final class Trainer implements AutoCloseable {
         double norm = optimizer.step(params, grad, lr, gradScale);
         return new StepResult(loss, norm, lr);
     }
+
+    /** The seed of step {@code step}'s dropout streams: never 0, which would mean "the op's own seed" at every step. */
+    public long stepSeed(long step) { return (step + 1) * 0x9E3779B97F4A7C15L ^ seed; }
 
     /** The mean loss over validation batches 0 .. n-1. */
     public double evaluate(Batches data, long n) {
