@@ -35,6 +35,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--case", paramLabel = "MxNxK", description = "a shape instead of the acceptance cases (repeatable)") List<String> cases = new ArrayList<>();
     @Option(names = "--transpose-b", description = "B is given as [N, K] (x @ W^T)") boolean transposeB;
     @Option(names = "--seconds", description = "measuring time per case and side (default: ${DEFAULT-VALUE})") double seconds = 1.0;
+    @Option(names = "--mask", description = "attention: the mask, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})") AttentionBench.MaskKind mask = AttentionBench.MaskKind.causal;
+    @Option(names = "--window", description = "attention --mask sliding: keys each query sees, itself included (default: ${DEFAULT-VALUE})") long window = 128;
+    @Option(names = "--sinks", description = "attention --mask sliding: leading keys every query also sees (default: ${DEFAULT-VALUE})") long sinks = 0;
 
     @Override public Integer call() throws IOException, InterruptedException {
         boolean clean = PEER_VARIABLES.stream().allMatch(v -> System.getenv(v) == null);
@@ -45,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
             case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
             case attention -> {
                 try (KernelPool pool = new KernelPool(threads)) {
-                    AttentionBench.run(System.out, 4, 12, 1024, 64, pool);
+                    AttentionBench.run(System.out, mask, window, sinks, 4, 12, 1024, 64, pool);
                 }
                 yield 0;
             }
@@ -85,6 +88,7 @@ final class BenchCommand implements Callable<Integer> {
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "bench", what.name(), "--threads", Integer.toString(threads), "--seconds", Double.toString(seconds)));
         if (transposeB) cmd.add("--transpose-b");
+        cmd.addAll(List.of("--mask", mask.name(), "--window", Long.toString(window), "--sinks", Long.toString(sinks)));
         for (String c : cases) cmd.addAll(List.of("--case", c));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         PEER_VARIABLES.forEach(pb.environment()::remove);
