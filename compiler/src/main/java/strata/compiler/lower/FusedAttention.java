@@ -10,14 +10,14 @@ import java.util.Optional;
 import strata.compiler.graph.DType;
 import strata.compiler.graph.Dim;
 import strata.compiler.graph.Op;
-import strata.compiler.graph.OpKind;
 import strata.compiler.graph.Region;
-import strata.compiler.graph.TensorType;
 import strata.compiler.graph.Value;
 import strata.compiler.kernel.KExpr;
 import strata.compiler.kernel.KStmt;
 import strata.compiler.kernel.Kernel;
 import strata.compiler.kernel.ScalarOp;
+import strata.compiler.masks.KeyBound;
+import strata.compiler.masks.KeyRanges;
 
 /**
  * Attention as one kernel with an online softmax (Milakov and Gimelshein 2018, "Online
@@ -26,9 +26,11 @@ import strata.compiler.kernel.ScalarOp;
  * by key, so no Tq x Tk buffer exists and the extra memory is O(1) per row. The mask and score
  * regions are evaluated inline per (b, h, q, k).
  *
- * <p>Keys the mask proves hidden are not visited: when the mask is a conjunction with
- * {@code k <= q} (or {@code k < q}) the key loop stops at the diagonal, and when that conjunct is
- * the whole mask the visited keys are all visible, so the mask is not evaluated for them. A row
+ * <p>The keys of a row are visited in the loops {@link KeyRanges} derives from the mask, their
+ * bounds computed per row from q and the per-sample data ({@code [0, min(q + 1, Tk))} for a
+ * causal mask, {@code [0, len[b])} for padding, a window and its sink tokens as two loops): keys
+ * outside them are hidden and never visited, and in a full loop every key is visible, so the mask
+ * is evaluated only in the partial ones (FlexAttention's block mask, derived statically). A row
  * with no visible key gives zeros, as in the reference interpreter. The parallel loop runs over
  * the B x H x Tq rows, so every core has work even at batch 1.
  */
@@ -58,40 +60,39 @@ final class FusedAttention {
         captured.put(kv, k);
         captured.put(vv, v);
         Optional<Region> mask = op.region("mask"), score = op.region("score");
-        Diagonal diag = mask.map(m -> Diagonal.of(m, producers)).orElse(Diagonal.NONE);
-        KExpr keys = dim(tk);
-        if (diag.offset() != null) {
-            // the mask hides every key past q + offset: stop there (the skipped keys are whole tiles of the triangle)
-            KExpr end = add(i, i64(diag.offset()));
-            keys = new KExpr.Select(bin(ScalarOp.LT, end, dim(tk)), end, dim(tk));
-        }
 
         KExpr dot = var("dot", t), s = var("s", t), m = var("m", t), l = var("l", t), mNew = var("m_new", t);
         KExpr corr = var("corr", t), p = var("p", t);
         KExpr scored = bin(ScalarOp.MUL, f(scale, t), dot);
         if (score.isPresent()) scored = RegionLowering.inline(score.get(), List.of(b, h, i, j, scored), producers, captured);
-        KExpr visible = mask.isPresent() && !diag.wholeMask()
-                ? RegionLowering.inline(mask.get(), List.of(b, h, i, j), producers, captured) : null;
         KExpr negInf = f(Double.NEGATIVE_INFINITY, t), zero = f(0, t), one = f(1, t);
-
-        List<KStmt> perKey = new ArrayList<>(List.of(
-                local("dot", zero),
-                loop("c", dim(d), List.of(assign("dot", bin(ScalarOp.ADD, dot,
-                        bin(ScalarOp.MUL, load(q, List.of(b, h, i, c)), load(k, List.of(b, kvh, j, c))))))),
-                local("s", visible == null ? scored : new KExpr.Select(visible, scored, negInf)),
-                local("m_new", bin(ScalarOp.MAX, m, s)),
-                // while nothing is visible the maximum is -inf: keep the (zero) state as it is
-                local("corr", new KExpr.Select(bin(ScalarOp.EQ, mNew, negInf), one, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, m, mNew)))),
-                local("p", new KExpr.Select(bin(ScalarOp.EQ, s, negInf), zero, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, mNew)))),
-                assign("l", bin(ScalarOp.ADD, bin(ScalarOp.MUL, l, corr), p)),
-                loop("c", dim(dv), List.of(store(o, List.of(b, h, i, c), bin(ScalarOp.ADD,
-                        bin(ScalarOp.MUL, load(o, List.of(b, h, i, c)), corr), bin(ScalarOp.MUL, p, load(v, List.of(b, kvh, j, c))))))),
-                assign("m", mNew)));
+        // the keys of the row in the loops the mask analysis derives: keys outside them are hidden, and in a full loop visible
+        List<KeyRanges.Loop> loops = KeyRanges.loops(mask);
+        boolean partial = loops.stream().anyMatch(x -> !x.full());
+        KExpr masked = partial ? new KExpr.Select(RegionLowering.inline(mask.orElseThrow(), List.of(b, h, i, j), producers, captured), scored, negInf) : scored;
 
         row.add(local("m", negInf));
         row.add(local("l", zero));
         row.add(loop("c", dim(dv), List.of(store(o, List.of(b, h, i, c), zero))));
-        row.add(loop("j", keys, perKey));
+        for (int n = 0; n < loops.size(); n++) {
+            KeyRanges.Loop kl = loops.get(n);
+            row.add(local("k_lo" + n, bound(kl.lo(), mask, tk, List.of(b, h, i, j), producers, captured)));
+            row.add(local("k_hi" + n, bound(kl.hi(), mask, tk, List.of(b, h, i, j), producers, captured)));
+            List<KStmt> perKey = List.of(
+                    local("dot", zero),
+                    loop("c", dim(d), List.of(assign("dot", bin(ScalarOp.ADD, dot,
+                            bin(ScalarOp.MUL, load(q, List.of(b, h, i, c)), load(k, List.of(b, kvh, j, c))))))),
+                    local("s", kl.full() ? scored : masked),
+                    local("m_new", bin(ScalarOp.MAX, m, s)),
+                    // while nothing is visible the maximum is -inf: keep the (zero) state as it is
+                    local("corr", new KExpr.Select(bin(ScalarOp.EQ, mNew, negInf), one, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, m, mNew)))),
+                    local("p", new KExpr.Select(bin(ScalarOp.EQ, s, negInf), zero, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, mNew)))),
+                    assign("l", bin(ScalarOp.ADD, bin(ScalarOp.MUL, l, corr), p)),
+                    loop("c", dim(dv), List.of(store(o, List.of(b, h, i, c), bin(ScalarOp.ADD,
+                            bin(ScalarOp.MUL, load(o, List.of(b, h, i, c)), corr), bin(ScalarOp.MUL, p, load(v, List.of(b, kvh, j, c))))))),
+                    assign("m", mNew));
+            row.add(new KStmt.Loop("j", idx("k_lo" + n), idx("k_hi" + n), KStmt.LoopKind.SERIAL, 0, perKey));
+        }
         row.add(loop("c", dim(dv), List.of(store(o, List.of(b, h, i, c),
                 new KExpr.Select(bin(ScalarOp.GT, l, zero), bin(ScalarOp.DIV, load(o, List.of(b, h, i, c)), l), zero)))));
 
@@ -103,41 +104,33 @@ final class FusedAttention {
         return kernel(name, buffers, List.of(rows));
     }
 
-    /**
-     * What a mask says about the diagonal: when it is {@code k <= q + offset} and'ed with
-     * anything, keys past {@code q + offset} are hidden ({@code offset} 1 for {@code <=} means
-     * the loop bound q + 1; null when no such conjunct exists); {@code wholeMask} when that
-     * conjunct is all there is.
-     */
-    record Diagonal(Long offset, boolean wholeMask) {
-        static final Diagonal NONE = new Diagonal(null, false);
-
-        static Diagonal of(Region mask, Map<Value, Op> producers) {
-            Map<Value, Op> local = new java.util.HashMap<>();
-            for (Op op : mask.ops()) local.put(op.result(), op);
-            Value qArg = mask.args().get(2), kArg = mask.args().get(3);
-            List<Value> conjuncts = new ArrayList<>();
-            collect(mask.yield(), local, conjuncts);
-            for (Value cj : conjuncts) {
-                Op c = local.get(cj);
-                if (c == null || c.operands().size() != 2) continue;
-                Value x = c.operands().get(0), y = c.operands().get(1);
-                Long off = null;
-                if (c.kind() == OpKind.LE && x.equals(kArg) && y.equals(qArg)) off = 1L;      // k <= q
-                if (c.kind() == OpKind.LT && x.equals(kArg) && y.equals(qArg)) off = 0L;      // k < q
-                if (c.kind() == OpKind.GE && x.equals(qArg) && y.equals(kArg)) off = 1L;      // q >= k
-                if (c.kind() == OpKind.GT && x.equals(qArg) && y.equals(kArg)) off = 0L;      // q > k
-                if (off != null) return new Diagonal(off, conjuncts.size() == 1);
+    /** A loop bound as a kernel expression of the row: the region's key-independent values inlined at (b, h, q). */
+    private static KExpr bound(KeyBound x, Optional<Region> mask, Dim tk, List<KExpr> at, Map<Value, Op> producers,
+                               LinkedHashMap<Value, Kernel.Buffer> captured) {
+        return switch (x) {
+            case KeyBound.Lit c -> i64(c.value());
+            case KeyBound.Keys k -> dim(tk);
+            case KeyBound.Of o -> {
+                KExpr e = regionValue(o.value(), mask.orElseThrow(), at, producers, captured);
+                yield e.type() == DType.I64 ? e : new KExpr.Cast(e, DType.I64);
             }
-            return NONE;
-        }
+            case KeyBound.Sum y -> add(bound(y.a(), mask, tk, at, producers, captured), bound(y.b(), mask, tk, at, producers, captured));
+            case KeyBound.Neg y -> sub(i64(0), bound(y.a(), mask, tk, at, producers, captured));
+            case KeyBound.Min y -> bin(ScalarOp.MIN, bound(y.a(), mask, tk, at, producers, captured), bound(y.b(), mask, tk, at, producers, captured));
+            case KeyBound.Max y -> bin(ScalarOp.MAX, bound(y.a(), mask, tk, at, producers, captured), bound(y.b(), mask, tk, at, producers, captured));
+            case KeyBound.Pick y -> {
+                KExpr c = regionValue(y.cond(), mask.orElseThrow(), at, producers, captured);
+                if (c.type() != DType.BOOL) c = bin(ScalarOp.NE, c, f(0, c.type()));
+                yield new KExpr.Select(c, bound(y.a(), mask, tk, at, producers, captured), bound(y.b(), mask, tk, at, producers, captured));
+            }
+            case KeyBound.IfLess y -> new KExpr.Select(
+                    bin(ScalarOp.LT, bound(y.x(), mask, tk, at, producers, captured), bound(y.y(), mask, tk, at, producers, captured)),
+                    bound(y.a(), mask, tk, at, producers, captured), bound(y.b(), mask, tk, at, producers, captured));
+        };
+    }
 
-        private static void collect(Value v, Map<Value, Op> local, List<Value> out) {
-            Op op = local.get(v);
-            if (op != null && op.kind() == OpKind.AND) {
-                collect(op.operands().get(0), local, out);
-                collect(op.operands().get(1), local, out);
-            } else out.add(v);
-        }
+    /** One value of the mask region, inlined: the region with that value as its yield. */
+    private static KExpr regionValue(Value v, Region mask, List<KExpr> at, Map<Value, Op> producers, LinkedHashMap<Value, Kernel.Buffer> captured) {
+        return RegionLowering.inline(new Region(mask.role(), mask.args(), mask.ops(), v), at, producers, captured);
     }
 }
