@@ -35,21 +35,22 @@ import strata.compiler.masks.KeyRanges;
  * the B x H x Tq rows, so every core has work even at batch 1.
  */
 final class FusedAttention {
+    /** Keys per step of the online softmax: their scores side by side, then one update of m, l and the output row. */
+    static final int TILE = 8;
+
     private FusedAttention() {}
 
     static Kernel lower(String name, Op op, Map<Value, Op> producers) {
         Value qv = op.operands().get(0), kv = op.operands().get(1), vv = op.operands().get(2);
         AttentionLowering.Sizes z = AttentionLowering.Sizes.of(op);
         DType t = z.dtype();
-        Dim batch = z.batch(), heads = z.heads(), tq = z.tq(), d = z.d(), tk = z.tk(), dv = z.dv(), group = z.group();
-        double scale = z.scale();
+        Dim batch = z.batch(), heads = z.heads(), tq = z.tq(), tk = z.tk(), dv = z.dv();
         Kernel.Buffer q = z.q(), k = z.k(), v = z.v();
         Kernel.Buffer o = out(KernelLowering.bufferName(op.result()), t, op.type().shape());
 
         // row r = (b * H + h) * Tq + i
         KExpr r = idx("r");
         KExpr b = idx("b"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
-        KExpr kvh = bin(ScalarOp.DIV, h, dim(group));
         List<KStmt> row = new ArrayList<>(List.of(
                 local("b", bin(ScalarOp.DIV, r, dim(heads.times(tq)))),
                 local("h", bin(ScalarOp.MOD, bin(ScalarOp.DIV, r, dim(tq)), dim(heads))),
@@ -61,37 +62,20 @@ final class FusedAttention {
         captured.put(vv, v);
         Optional<Region> mask = op.region("mask"), score = op.region("score");
 
-        KExpr dot = var("dot", t), s = var("s", t), m = var("m", t), l = var("l", t), mNew = var("m_new", t);
-        KExpr corr = var("corr", t), p = var("p", t);
-        KExpr scored = bin(ScalarOp.MUL, f(scale, t), dot);
-        if (score.isPresent()) scored = RegionLowering.inline(score.get(), List.of(b, h, i, j, scored), producers, captured);
-        KExpr negInf = f(Double.NEGATIVE_INFINITY, t), zero = f(0, t), one = f(1, t);
-        // the keys of the row in the loops the mask analysis derives: keys outside them are hidden, and in a full loop visible
-        List<KeyRanges.Loop> loops = KeyRanges.loops(mask);
-        boolean partial = loops.stream().anyMatch(x -> !x.full());
-        KExpr masked = partial ? new KExpr.Select(RegionLowering.inline(mask.orElseThrow(), List.of(b, h, i, j), producers, captured), scored, negInf) : scored;
-
+        KExpr negInf = f(Double.NEGATIVE_INFINITY, t), zero = f(0, t), l = var("l", t);
         row.add(local("m", negInf));
         row.add(local("l", zero));
         row.add(loop("c", dim(dv), List.of(store(o, List.of(b, h, i, c), zero))));
+        // the keys of the row in the loops the mask analysis derives: keys outside them are hidden, and in a full loop visible
+        List<KeyRanges.Loop> loops = KeyRanges.loops(mask);
+        Tile tile = new Tile(t, z, q, k, v, o, mask, score, producers, captured);
         for (int n = 0; n < loops.size(); n++) {
             KeyRanges.Loop kl = loops.get(n);
+            KExpr lo = idx("k_lo" + n), hi = idx("k_hi" + n);
             row.add(local("k_lo" + n, bound(kl.lo(), mask, tk, List.of(b, h, i, j), producers, captured)));
             row.add(local("k_hi" + n, bound(kl.hi(), mask, tk, List.of(b, h, i, j), producers, captured)));
-            List<KStmt> perKey = List.of(
-                    local("dot", zero),
-                    loop("c", dim(d), List.of(assign("dot", bin(ScalarOp.ADD, dot,
-                            bin(ScalarOp.MUL, load(q, List.of(b, h, i, c)), load(k, List.of(b, kvh, j, c))))))),
-                    local("s", kl.full() ? scored : masked),
-                    local("m_new", bin(ScalarOp.MAX, m, s)),
-                    // while nothing is visible the maximum is -inf: keep the (zero) state as it is
-                    local("corr", new KExpr.Select(bin(ScalarOp.EQ, mNew, negInf), one, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, m, mNew)))),
-                    local("p", new KExpr.Select(bin(ScalarOp.EQ, s, negInf), zero, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, mNew)))),
-                    assign("l", bin(ScalarOp.ADD, bin(ScalarOp.MUL, l, corr), p)),
-                    loop("c", dim(dv), List.of(store(o, List.of(b, h, i, c), bin(ScalarOp.ADD,
-                            bin(ScalarOp.MUL, load(o, List.of(b, h, i, c)), corr), bin(ScalarOp.MUL, p, load(v, List.of(b, kvh, j, c))))))),
-                    assign("m", mNew));
-            row.add(new KStmt.Loop("j", idx("k_lo" + n), idx("k_hi" + n), KStmt.LoopKind.SERIAL, 0, perKey));
+            KExpr tiles = bin(ScalarOp.DIV, add(bin(ScalarOp.MAX, sub(hi, lo), i64(0)), i64(TILE - 1)), i64(TILE));
+            row.add(loop("jt", tiles, tile.body(add(lo, mul(idx("jt"), i64(TILE))), hi, kl.full())));
         }
         row.add(loop("c", dim(dv), List.of(store(o, List.of(b, h, i, c),
                 new KExpr.Select(bin(ScalarOp.GT, l, zero), bin(ScalarOp.DIV, load(o, List.of(b, h, i, c)), l), zero)))));
@@ -102,6 +86,53 @@ final class FusedAttention {
         buffers.add(new Kernel.Buffer(o.name(), t, o.shape(), Kernel.Access.INOUT));
         KStmt rows = new KStmt.Loop("r", i64(0), dim(batch.times(heads).times(tq)), KStmt.LoopKind.PARALLEL, 0, row);
         return kernel(name, buffers, List.of(rows));
+    }
+
+    /**
+     * One step over up to {@link #TILE} keys j0 + u below {@code hi}: TILE dot products in one pass
+     * over q's row, the scores (masked unless the loop is full; a key past {@code hi} is -inf and
+     * reads key hi - 1, so no load leaves the range), then the online-softmax update once for the
+     * tile: m' = max(m, max_u s_u), l' = l e^(m - m') + sum_u e^(s_u - m'), o' = o e^(m - m') +
+     * sum_u e^(s_u - m') v_u (Dao et al. 2022, algorithm 1, with a block of keys).
+     */
+    private record Tile(DType t, AttentionLowering.Sizes z, Kernel.Buffer q, Kernel.Buffer k, Kernel.Buffer v, Kernel.Buffer o,
+                        Optional<Region> mask, Optional<Region> score, Map<Value, Op> producers, LinkedHashMap<Value, Kernel.Buffer> captured) {
+        List<KStmt> body(KExpr j0, KExpr hi, boolean full) {
+            KExpr b = idx("b"), h = idx("h"), i = idx("i"), c = idx("c"), kvh = bin(ScalarOp.DIV, h, dim(z.group()));
+            KExpr negInf = f(Double.NEGATIVE_INFINITY, t), zero = f(0, t), one = f(1, t), m = var("m", t), l = var("l", t), mNew = var("m_new", t);
+            List<KStmt> out = new ArrayList<>();
+            out.add(local("j0", j0));
+            List<KStmt> dots = new ArrayList<>(List.of(local("qc", load(q, List.of(b, h, i, c)))));
+            for (int u = 0; u < TILE; u++) {
+                out.add(local("jk" + u, bin(ScalarOp.MIN, add(idx("j0"), i64(u)), sub(hi, i64(1)))));
+                out.add(local("dot" + u, zero));
+                dots.add(assign("dot" + u, bin(ScalarOp.ADD, var("dot" + u, t), bin(ScalarOp.MUL, var("qc", t), load(k, List.of(b, kvh, idx("jk" + u), c))))));
+            }
+            out.add(loop("c", dim(z.d()), dots));
+            KExpr tileMax = negInf;
+            for (int u = 0; u < TILE; u++) {
+                KExpr jk = idx("jk" + u), sc = bin(ScalarOp.MUL, f(z.scale(), t), var("dot" + u, t));
+                if (score.isPresent()) sc = RegionLowering.inline(score.get(), List.of(b, h, i, jk, sc), producers, captured);
+                if (!full) sc = new KExpr.Select(RegionLowering.inline(mask.orElseThrow(), List.of(b, h, i, jk), producers, captured), sc, negInf);
+                out.add(local("s" + u, new KExpr.Select(bin(ScalarOp.LT, add(idx("j0"), i64(u)), hi), sc, negInf)));
+                tileMax = bin(ScalarOp.MAX, tileMax, var("s" + u, t));
+            }
+            out.add(local("m_new", bin(ScalarOp.MAX, m, tileMax)));
+            // while nothing is visible the maximum is -inf: keep the (zero) state as it is
+            out.add(local("corr", new KExpr.Select(bin(ScalarOp.EQ, mNew, negInf), one, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, m, mNew)))));
+            KExpr sum = zero;
+            for (int u = 0; u < TILE; u++) {
+                KExpr s = var("s" + u, t);
+                out.add(local("p" + u, new KExpr.Select(bin(ScalarOp.EQ, s, negInf), zero, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, mNew)))));
+                sum = bin(ScalarOp.ADD, sum, var("p" + u, t));
+            }
+            out.add(assign("l", bin(ScalarOp.ADD, bin(ScalarOp.MUL, l, var("corr", t)), sum)));
+            KExpr acc = bin(ScalarOp.MUL, load(o, List.of(b, h, i, c)), var("corr", t));
+            for (int u = 0; u < TILE; u++) acc = bin(ScalarOp.ADD, acc, bin(ScalarOp.MUL, var("p" + u, t), load(v, List.of(b, kvh, idx("jk" + u), c))));
+            out.add(loop("c", dim(z.dv()), List.of(store(o, List.of(b, h, i, c), acc))));
+            out.add(assign("m", mNew));
+            return out;
+        }
     }
 
     /** A loop bound as a kernel expression of the row: the region's key-independent values inlined at (b, h, q). */
