@@ -27,8 +27,9 @@ import strata.compiler.graph.Value;
  * A comparison that is linear in k with coefficient +-1 ({@code k <= q}, {@code q - k < window},
  * {@code k < len[b]}) is a range, exactly; a boolean that does not depend on k is all keys or
  * none ({@code [0, c ? Tk : 0)}); {@code and} intersects ranges pairwise, {@code or} joins the
- * lists, {@code not} complements (the complement of {@code must} bounds the new {@code may} and
- * vice versa), and {@code select} is {@code c and x or not c and y}. Anything else is "any key,
+ * lists, {@code not} is pushed inward by De Morgan's laws down to a flipped comparison, else
+ * complements (the complement of {@code must} bounds the new {@code may} and vice versa), and
+ * {@code select} is {@code c and x or not c and y}. Anything else is "any key,
  * none surely": may = [0, Tk), must = nothing, which is where every mask falls back to.
  */
 public final class KeyRanges {
@@ -132,14 +133,35 @@ public final class KeyRanges {
         return switch (op.kind()) {
             case AND -> and(set(in.get(0)), set(in.get(1)));
             case OR -> or(set(in.get(0)), set(in.get(1)));
-            case NOT -> not(set(in.get(0)));
+            case NOT -> negated(in.get(0));
             case SELECT -> {
-                KeySet c = set(in.get(0));
-                yield or(and(c, set(in.get(1))), and(not(c), set(in.get(2))));
+                yield or(and(set(in.get(0)), set(in.get(1))), and(negated(in.get(0)), set(in.get(2))));
             }
             case CAST -> in.get(0).type().dtype() == strata.compiler.graph.DType.BOOL ? set(in.get(0)) : ANY;
             case LT, LE, GT, GE, EQ, NE -> compare(op.kind(), in.get(0), in.get(1));
             default -> ANY;
+        };
+    }
+
+    /**
+     * The keys of {@code not v}, with the negation pushed inward (De Morgan; {@code not k < x} is
+     * {@code k >= x}), so that it stays exact where {@link #not} of the ranges would widen.
+     */
+    private KeySet negated(Value v) {
+        Op op = ops.get(v);
+        if (!onKey.contains(v) || op == null) return not(set(v));
+        List<Value> in = op.operands();
+        return switch (op.kind()) {
+            case AND -> or(negated(in.get(0)), negated(in.get(1)));
+            case OR -> and(negated(in.get(0)), negated(in.get(1)));
+            case NOT -> set(in.get(0));
+            case LT -> compare(OpKind.GE, in.get(0), in.get(1));
+            case LE -> compare(OpKind.GT, in.get(0), in.get(1));
+            case GT -> compare(OpKind.LE, in.get(0), in.get(1));
+            case GE -> compare(OpKind.LT, in.get(0), in.get(1));
+            case EQ -> compare(OpKind.NE, in.get(0), in.get(1));
+            case NE -> compare(OpKind.EQ, in.get(0), in.get(1));
+            default -> not(set(v));
         };
     }
 

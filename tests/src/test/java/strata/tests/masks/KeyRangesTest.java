@@ -37,7 +37,7 @@ class KeyRangesTest {
     private static final List<String> EXACT = List.of("causal", "bidirectional", "padding(len)", "prefix_lm(prefix)",
             "sliding(5, sinks = 2)", "sliding(128)", "cross_padding(src_len)", "glm_blank(prefix)", "id_tokens(3)",
             "causal and padding(len)", "not causal or padding(len)", "sliding(7, sinks = 3) and padding(len)",
-            "prefix_lm(prefix) and padding(len)");
+            "prefix_lm(prefix) and padding(len)", "diagonal", "band(3)", "padded_rows(len)", "reversed");
 
     private static final List<Integer> LENGTHS = List.of(1, 2, 3, 5, 7, 13, 31, 61, 97, 127, 128, 131, 173, 251, 257, 293, 300);
 
@@ -55,10 +55,31 @@ class KeyRangesTest {
         }
     }
 
+    /** Masks outside the library: equalities, a band both ways, if-then-else on a length, division (not linear: any key). */
+    private static final String DEFINED = """
+            mask diagonal(q, k) = k == q
+            mask off_diagonal(q, k) = k != q
+            mask band(w: int)(q, k) = q - k < w and k - q < w
+            mask blocks(q, k) = k / 4 <= q / 4
+            mask padded_rows(len: i32[B])(b, q, k) = if q < len[b] then k <= q else k == 0
+            mask reversed(q, k) = not (q - k > 2 or k > q)
+            """;
+
+    @Test
+    void keyRangesHoldForMasksOutsideTheLibrary() {
+        for (String expr : List.of("diagonal", "off_diagonal", "band(3)", "blocks", "padded_rows(len)", "reversed",
+                "not off_diagonal or blocks", "padded_rows(len) and not band(2)")) {
+            Mask m = Masks.define(DEFINED, expr);
+            KeyRanges.KeySet set = KeyRanges.analyse(m.region());
+            List<KeyRanges.Loop> loops = KeyRanges.loops(Optional.of(m.region()));
+            qt().withExamples(6).forAll(Generators.instances(m, sizes())).checkAssert(at -> check(expr, set, loops, at));
+        }
+    }
+
     @Test
     void masksOfIndicesAndLengthsAreNeverEvaluatedInTheKernel() {
         for (String expr : EXACT) {
-            List<KeyRanges.Loop> loops = KeyRanges.loops(Optional.of(Masks.of(expr).region()));
+            List<KeyRanges.Loop> loops = KeyRanges.loops(Optional.of(Masks.define(DEFINED, expr).region()));
             assertTrue(loops.stream().allMatch(KeyRanges.Loop::full), expr + ": " + loops);
         }
     }
