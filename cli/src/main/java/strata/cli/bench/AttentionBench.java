@@ -36,6 +36,9 @@ public final class AttentionBench {
 
     public enum MaskKind { causal, sliding, prefix, padding }
 
+    /** Causal attention (also the forward of the backward bench). */
+    static Graph causal(long h, long d) { return graph(MaskKind.causal, h, d, 0, 0); }
+
     static Graph graph(MaskKind kind, long h, long d, long window, long sinks) {
         GraphBuilder b = new GraphBuilder(kind + "_attention");
         TensorType t = new TensorType(DType.F32, List.of(Dim.sym("B"), Dim.of(h), Dim.sym("T"), Dim.of(d)));
@@ -58,7 +61,7 @@ public final class AttentionBench {
                 }
             };
         });
-        Value o = b.op(OpKind.ATTENTION, List.of(q, k, v), Map.of("scale", new Attr.Float(1 / Math.sqrt(d)), "empty", new Attr.Str("zeros")), null, List.of(mask));
+        Value o = b.op(OpKind.ATTENTION, List.of(q, k, v), Map.of("scale", new Attr.Float(1 / Math.sqrt(d))), null, List.of(mask));
         return b.build(List.of(o));
     }
 

@@ -10,6 +10,7 @@ import java.util.Optional;
 import strata.compiler.graph.DType;
 import strata.compiler.graph.Dim;
 import strata.compiler.graph.Op;
+import strata.compiler.graph.OpKind;
 import strata.compiler.graph.Region;
 import strata.compiler.graph.Value;
 import strata.compiler.kernel.KExpr;
@@ -163,5 +164,44 @@ final class FusedAttention {
     /** One value of the mask region, inlined: the region with that value as its yield. */
     private static KExpr regionValue(Value v, Region mask, List<KExpr> at, Map<Value, Op> producers, LinkedHashMap<Value, Kernel.Buffer> captured) {
         return RegionLowering.inline(new Region(mask.role(), mask.args(), mask.ops(), v), at, producers, captured);
+    }
+
+    /**
+     * What a mask says about the diagonal: when it is {@code k <= q + offset} and'ed with
+     * anything, keys past {@code q + offset} are hidden ({@code offset} 1 for {@code <=} means
+     * the loop bound q + 1; null when no such conjunct exists); {@code wholeMask} when that
+     * conjunct is all there is. The forward kernel now takes its key ranges from {@link KeyRanges};
+     * the backward ({@code FusedAttentionGrad}, on main) still starts its key rows at the diagonal with this.
+     */
+    record Diagonal(Long offset, boolean wholeMask) {
+        static final Diagonal NONE = new Diagonal(null, false);
+
+        static Diagonal of(Region mask, Map<Value, Op> producers) {
+            Map<Value, Op> local = new java.util.HashMap<>();
+            for (Op op : mask.ops()) local.put(op.result(), op);
+            Value qArg = mask.args().get(2), kArg = mask.args().get(3);
+            List<Value> conjuncts = new ArrayList<>();
+            collect(mask.yield(), local, conjuncts);
+            for (Value cj : conjuncts) {
+                Op c = local.get(cj);
+                if (c == null || c.operands().size() != 2) continue;
+                Value x = c.operands().get(0), y = c.operands().get(1);
+                Long off = null;
+                if (c.kind() == OpKind.LE && x.equals(kArg) && y.equals(qArg)) off = 1L;      // k <= q
+                if (c.kind() == OpKind.LT && x.equals(kArg) && y.equals(qArg)) off = 0L;      // k < q
+                if (c.kind() == OpKind.GE && x.equals(qArg) && y.equals(kArg)) off = 1L;      // q >= k
+                if (c.kind() == OpKind.GT && x.equals(qArg) && y.equals(kArg)) off = 0L;      // q > k
+                if (off != null) return new Diagonal(off, conjuncts.size() == 1);
+            }
+            return NONE;
+        }
+
+        private static void collect(Value v, Map<Value, Op> local, List<Value> out) {
+            Op op = local.get(v);
+            if (op != null && op.kind() == OpKind.AND) {
+                collect(op.operands().get(0), local, out);
+                collect(op.operands().get(1), local, out);
+            } else out.add(v);
+        }
     }
 }
