@@ -40,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "measuring time per case and side (default: ${DEFAULT-VALUE})") double seconds = 1.0;
     @Option(names = "--model", paramLabel = "FILE", description = "model: the model file (default: models/gpt2.strata)") Path model;
     @Option(names = "--preset", description = "model: the preset (default: ${DEFAULT-VALUE})") String preset = "small";
+    @Option(names = "--mask", description = "attention: the mask, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})") AttentionBench.MaskKind mask = AttentionBench.MaskKind.causal;
+    @Option(names = "--window", description = "attention --mask sliding: keys each query sees, itself included (default: ${DEFAULT-VALUE})") long window = 128;
+    @Option(names = "--sinks", description = "attention --mask sliding: leading keys every query also sees (default: ${DEFAULT-VALUE})") long sinks = 0;
 
     @Override public Integer call() throws IOException, InterruptedException {
         boolean clean = PEER_VARIABLES.stream().allMatch(v -> System.getenv(v) == null);
@@ -50,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
             case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
             case attention -> {
                 try (KernelPool pool = new KernelPool(threads)) {
-                    if (!backward) AttentionBench.run(System.out, 4, 12, 1024, 64, pool);
+                    if (!backward) AttentionBench.run(System.out, mask, window, sinks, 4, 12, 1024, 64, pool);
                     else for (long[] c : AttentionBackwardBench.CASES) AttentionBackwardBench.run(System.out, c[0], c[1], c[2], c[3], pool);
                 }
                 yield 0;
@@ -100,6 +103,7 @@ final class BenchCommand implements Callable<Integer> {
         if (model != null) cmd.addAll(List.of("--model", model.toAbsolutePath().toString()));
         cmd.addAll(List.of("--preset", preset));
         if (backward) cmd.add("--backward");
+        cmd.addAll(List.of("--mask", mask.name(), "--window", Long.toString(window), "--sinks", Long.toString(sinks)));
         for (String c : cases) cmd.addAll(List.of("--case", c));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         PEER_VARIABLES.forEach(pb.environment()::remove);
