@@ -6,28 +6,60 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool of platform threads, one per core, that splits a kernel's parallel range into one
- * contiguous slice per thread; the calling thread runs the first slice itself.
+ * A fixed pool of platform threads, one per core, that runs a kernel's parallel range as a few
+ * contiguous slices; the calling thread takes slices too.
  *
  * <p>A training step or a small model launches hundreds of kernels of a few microseconds each,
- * so handing a slice to a worker must cost less than that: workers spin on a generation counter
- * for a while after each kernel (the next one usually follows within microseconds) and park only
- * when the pool stays idle, as OpenMP runtimes do with their spin-then-sleep barrier. An
- * executor's submit and Future.get park and wake a thread per kernel, which cost about 0.1 ms.
+ * so handing out work must cost less than that. Slices are claimed from a counter by whoever
+ * comes first (the caller included), so the caller never waits for a worker that has not started:
+ * on a busy machine, where a worker may be descheduled, the caller simply runs the slices itself.
+ * Idle workers spin for a short while after each kernel (the next one usually follows within
+ * microseconds) and then park, as OpenMP runtimes do with their spin-then-sleep barrier. The
+ * ranges of the slices depend only on the extent and the thread count, never on which thread
+ * runs them, so results are the same from run to run.
  */
 public final class KernelPool implements AutoCloseable {
     /** How long an idle worker spins before it parks. */
-    private static final long SPIN_NANOS = 100_000;
+    private static final long SPIN_NANOS = 50_000;
+    /** Slices per thread: a few, so that a late worker leaves less for the others to wait on. */
+    private static final int SLICES_PER_THREAD = 2;
 
     private final int threads;
     private final Worker[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    /** The current kernel; a worker runs each task it has not seen yet once. */
+    /** The current kernel; workers take slices of each task they have not seen yet. */
     private volatile Task task = new Task(0, null, null, null, 0, 0);
     private volatile boolean closed;
-    private volatile Throwable failure;
 
-    private record Task(long generation, MethodHandle entry, MemorySegment buffers, MemorySegment sizes, long extent, int parts) {}
+    private static final class Task {
+        final long generation;
+        final MethodHandle entry;
+        final MemorySegment buffers, sizes;
+        final long extent;
+        final int parts;
+        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Task(long generation, MethodHandle entry, MemorySegment buffers, MemorySegment sizes, long extent, int parts) {
+            this.generation = generation;
+            this.entry = entry;
+            this.buffers = buffers;
+            this.sizes = sizes;
+            this.extent = extent;
+            this.parts = parts;
+        }
+
+        /** Claims and runs slices until none is left. */
+        void work() {
+            for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) {
+                try {
+                    invoke(entry, buffers, sizes, extent * i / parts, extent * (i + 1) / parts);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                done.incrementAndGet();
+            }
+        }
+    }
 
     public KernelPool(int threads) {
         this.threads = Math.max(1, threads);
@@ -45,28 +77,21 @@ public final class KernelPool implements AutoCloseable {
     /** Runs {@code entry(buffers, sizes, lo, hi)} over [0, extent), split across the threads. */
     public synchronized void run(MethodHandle entry, MemorySegment buffers, MemorySegment sizes, long extent) {
         if (closed) throw new IllegalStateException("the kernel pool is closed");
-        int parts = (int) Math.max(1, Math.min(threads, extent));
-        if (parts == 1) {
+        int parts = (int) Math.max(1, Math.min((long) threads * SLICES_PER_THREAD, extent));
+        if (threads == 1 || parts == 1) {
             invoke(entry, buffers, sizes, 0, Math.max(extent, 1));
             return;
         }
-        failure = null;
-        pending.set(parts - 1);
-        task = new Task(task.generation() + 1, entry, buffers, sizes, extent, parts);
-        for (int i = 0; i < parts - 1; i++) if (workers[i].parked) LockSupport.unpark(workers[i].thread);
-        Throwable mine = null;
-        try {
-            invoke(entry, buffers, sizes, 0, extent / parts);
-        } catch (Throwable t) {
-            mine = t;
-        }
-        // the workers' slices are as long as ours, so this wait is short unless the machine is
-        // oversubscribed; then yield rather than burn the time slice a descheduled worker needs
-        for (int spins = 0; pending.get() != 0; spins++) {
-            if (spins < 20_000) Thread.onSpinWait();
+        Task t = new Task(task.generation + 1, entry, buffers, sizes, extent, parts);
+        task = t;
+        for (Worker w : workers) if (w.parked) LockSupport.unpark(w.thread);
+        t.work();
+        // every slice is claimed; wait for the ones other threads are still running
+        for (int spins = 0; t.done.get() != parts; spins++) {
+            if (spins < 1_000) Thread.onSpinWait();
             else Thread.yield();
         }
-        Throwable f = mine != null ? mine : failure;
+        Throwable f = t.failure;
         if (f != null) throw f instanceof IllegalStateException e ? e : new IllegalStateException("a kernel thread failed", f);
     }
 
@@ -79,32 +104,21 @@ public final class KernelPool implements AutoCloseable {
     }
 
     private final class Worker implements Runnable {
-        final int slice;
         final Thread thread;
         volatile boolean parked;
 
-        Worker(int slice) {
-            this.slice = slice;
-            this.thread = new Thread(this, "strata-kernel-" + slice);
+        Worker(int index) {
+            this.thread = new Thread(this, "strata-kernel-" + index);
             thread.setDaemon(true);
         }
 
         @Override public void run() {
-            long seen = 0;
-            long idleSince = System.nanoTime();
+            long seen = 0, idleSince = System.nanoTime();
             while (!closed) {
-                Task k = task;
-                if (k.generation() != seen) {
-                    seen = k.generation();
-                    if (slice < k.parts()) {
-                        long lo = k.extent() * slice / k.parts(), hi = k.extent() * (slice + 1) / k.parts();
-                        try {
-                            invoke(k.entry(), k.buffers(), k.sizes(), lo, hi);
-                        } catch (Throwable t) {
-                            failure = t;
-                        }
-                        pending.decrementAndGet();
-                    }
+                Task t = task;
+                if (t.generation != seen) {
+                    seen = t.generation;
+                    t.work();
                     idleSince = System.nanoTime();
                     continue;
                 }
@@ -113,7 +127,7 @@ public final class KernelPool implements AutoCloseable {
                     continue;
                 }
                 parked = true;
-                if (task.generation() == seen && !closed) LockSupport.park(this);
+                if (task.generation == seen && !closed) LockSupport.park(this);
                 parked = false;
                 idleSince = System.nanoTime();
             }
