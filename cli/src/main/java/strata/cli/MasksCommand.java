@@ -41,6 +41,8 @@ final class MasksCommand implements Callable<Integer> {
     @Option(names = "--T", description = "sequence length of the pictures (default: ${DEFAULT-VALUE})") int t = 12;
     @Option(names = "--tile", description = "tile size of the tile map (default: ${DEFAULT-VALUE})") int tile = 4;
     @Option(names = "--png", paramLabel = "DIR", description = "write a heat map and a tile map per mask here") Path png;
+    @Option(names = "--data", paramLabel = "INPUT=V1,V2,...", description = "the values of a per-sample input the masks read (repeatable), "
+            + "e.g. --data prefix=3 or --data seg=0,0,0,1,1,1,1,2; others are drawn") List<String> given = new ArrayList<>();
 
     @Override public Integer call() throws IOException {
         Frontend fe = new Frontend();
@@ -64,8 +66,9 @@ final class MasksCommand implements Callable<Integer> {
         if (png != null) Files.createDirectories(png);
         for (var e : masks.entrySet()) {
             Region m = e.getValue();
-            MaskData.Given data = drawData(m, t);
-            System.out.println("== " + e.getKey() + " (" + m.ops().size() + " ops)" + (data.tensors().isEmpty() ? "" : "; data drawn with seed " + t + ": " + DataSearch.describe(data, inputNames(r))));
+            MaskData.Given data = withGiven(drawData(m, t), inputNames(r));
+            System.out.println("== " + e.getKey() + " (" + m.ops().size() + " ops)" + (data.tensors().isEmpty() ? "" : "; data "
+                    + (given.isEmpty() ? "drawn with seed " + t : "given, or drawn with seed " + t) + ": " + DataSearch.describe(data, inputNames(r))));
             boolean[][] cells = dense(m, data, t);
             long seen = 0;
             for (boolean[] row : cells) {
@@ -138,6 +141,28 @@ final class MasksCommand implements Callable<Integer> {
             data.put(v, RefTensor.of(dt, s, d));
         }
         return new MaskData.Given(data);
+    }
+
+    /** The drawn data with the inputs named by --data replaced by the given values. */
+    private MaskData.Given withGiven(MaskData.Given drawn, Map<Value, String> names) {
+        Map<Value, RefTensor> out = new LinkedHashMap<>(drawn.tensors());
+        for (String g : given) {
+            int eq = g.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("--data " + g + ": write INPUT=V1,V2,..., e.g. --data prefix=3");
+            String name = g.substring(0, eq);
+            Value v = out.keySet().stream().filter(x -> name.equals(names.get(x))).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                    "--data " + name + ": no mask reads an input `" + name + "`; the inputs they read are "
+                            + out.keySet().stream().map(names::get).filter(java.util.Objects::nonNull).toList()));
+            RefTensor drawnT = out.get(v);
+            String[] parts = g.substring(eq + 1).split(",");
+            if (parts.length != drawnT.size())
+                throw new IllegalArgumentException("--data " + name + ": " + parts.length + " values, but it holds " + drawnT.size()
+                        + " at T = " + t + " (shape " + java.util.Arrays.toString(drawnT.shape()) + ")");
+            double[] d = new double[parts.length];
+            for (int i = 0; i < d.length; i++) d[i] = Double.parseDouble(parts[i].trim());
+            out.put(v, RefTensor.of(drawnT.dtype(), drawnT.shape(), d));
+        }
+        return new MaskData.Given(out);
     }
 
     static boolean[][] dense(Region m, MaskData.Given data, int t) {

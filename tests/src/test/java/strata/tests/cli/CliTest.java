@@ -97,4 +97,23 @@ class CliTest {
         assertFalse(r.all().contains("Exception"), r.all());
         assertTrue(r.out().isEmpty(), r.out());
     }
+
+    @Test
+    void masksTakeGivenDataAndPictureGlmsPartsAAndB() {
+        CliRun r = CliRun.of("masks", model("glm.strata"), "--preset", "tiny", "--T", "6", "--data", "prefix=2");
+        assertEquals(0, r.exitCode(), r.all());
+        // Part A (the first 2 tokens) sees itself both ways; Part B sees A and earlier B tokens
+        assertTrue(r.out().contains("  ##....\n  ##....\n  ###...\n  ####..\n  #####.\n  ######\n"), r.out());
+    }
+
+    @Test
+    void aMistakeInWhatWasAskedIsAnErrorNotAnInternalOne() {
+        CliRun r = CliRun.of("masks", model("glm.strata"), "--preset", "tiny", "--data", "prefx=2");
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.err().contains("strata masks: error: --data prefx: no mask reads an input `prefx`; the inputs they read are [prefix]"), r.err());
+        assertFalse(r.all().contains("internal error"), r.all());
+        CliRun g = CliRun.of("generate", "--checkpoint", "no/such/run");
+        assertEquals(1, g.exitCode(), g.all());
+        assertTrue(g.err().contains("no checkpoint to resume from"), g.err());
+    }
 }
