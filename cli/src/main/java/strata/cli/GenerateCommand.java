@@ -53,26 +53,26 @@ final class GenerateCommand implements Callable<Integer> {
             if (had != null && !had.equals(TrainCommand.sha256(Files.readString(file))))
                 System.err.println("strata generate: warning: " + file + " changed since the checkpoint was written");
             String sets = meta.getOrDefault("strata.sets", "");
-            Elaborator.Result r = fe.elaborateTraining(meta.get("strata.model"), meta.get("strata.preset"),
-                    Sets.parse(sets.isEmpty() ? List.of() : Arrays.asList(sets.split(";"))), null, System.err);
+            Map<String, String> setMap = Sets.parse(sets.isEmpty() ? List.of() : Arrays.asList(sets.split(";")));
+            Elaborator.Result r = fe.elaborate(meta.get("strata.model"), meta.get("strata.preset"), setMap, System.err);
             if (r == null) return 1;
             Tokenizer tok = TokenizerJson.load(dir.resolve(meta.getOrDefault("strata.tokenizer", "tokenizer.json")));
             Map<String, Tensor> params = new LinkedHashMap<>();
             for (String n : ck.tensors().keySet()) if (!n.startsWith("optimizer.")) params.put(n, ck.f32(n, arena));
-            sample(fe, r, params, tok, prompt, maxNew, temperature, topK, topP, seed, pool, sampling);
+            sample(fe, r, setMap, params, tok, prompt, maxNew, temperature, topK, topP, seed, pool, sampling);
         }
         return 0;
     }
 
     /** Generates from a model's inference forward with given weights, printing the prompt and then each piece as it comes. */
-    static void sample(Frontend fe, Elaborator.Result training, Map<String, Tensor> params, Tokenizer tok, String prompt, int count,
-                       double temperature, int topK, double topP, long seed, KernelPool pool) {
-        sample(fe, training, params, tok, prompt, count, temperature, topK, topP, seed, pool, new Sampling(temperature, topK, topP));
+    static void sample(Frontend fe, Elaborator.Result training, Map<String, String> sets, Map<String, Tensor> params, Tokenizer tok, String prompt,
+                       int count, double temperature, int topK, double topP, long seed, KernelPool pool) {
+        sample(fe, training, sets, params, tok, prompt, count, temperature, topK, topP, seed, pool, new Sampling(temperature, topK, topP));
     }
 
-    private static void sample(Frontend fe, Elaborator.Result training, Map<String, Tensor> params, Tokenizer tok, String prompt, int count,
-                               double temperature, int topK, double topP, long seed, KernelPool pool, Sampling sampling) {
-        Elaborator.Result r = fe.elaborate(training.model(), training.preset(), Map.of(), System.err);
+    private static void sample(Frontend fe, Elaborator.Result training, Map<String, String> sets, Map<String, Tensor> params, Tokenizer tok,
+                               String prompt, int count, double temperature, int topK, double topP, long seed, KernelPool pool, Sampling sampling) {
+        Elaborator.Result r = fe.elaborate(training.model(), training.preset(), sets, System.err);
         if (r == null) throw new IllegalStateException("the model no longer elaborates");
         Graph fwd = PassManager.parse("default").run(r.graph());
         long block = r.hypers().get("block") instanceof Val.Int b ? b.value() : 64;
@@ -80,7 +80,8 @@ final class GenerateCommand implements Callable<Integer> {
         StringBuilder shown = new StringBuilder(prompt);
         System.out.println("---- sample (temperature " + temperature + ", top-k " + topK + ", seed " + seed + ") ----");
         System.out.print(prompt);
-        try (Generator gen = new Generator(fwd, params, block, pool)) {
+        // a model's vocabulary may be larger than the tokenizer's (rows padded for speed): sample only ids it can decode
+        try (Generator gen = new Generator(fwd, params, block, tok.vocabSize(), pool)) {
             int[] all = java.util.Arrays.copyOf(ids, ids.length);
             int[][] sofar = {all};
             gen.generate(ids, count, sampling, seed, id -> {

@@ -100,33 +100,20 @@ final class TrainCommand implements Callable<Integer> {
         if (!tokenizer.equals("char"))
             throw new CompileError(recipe.span("tokenizer"), "strata train reads character-level corpora for now; tokenizer `" + tokenizer + "` is not wired to it", "use tokenizer = \"char\"");
         List<Op> ins = g.inputs();
-        if (ins.size() != 2 || ins.stream().anyMatch(o -> o.type().rank() != 2 || o.type().dtype() != DType.I32))
-            throw new IllegalArgumentException("strata train feeds language-model batches (tokens and their next tokens, i32[B, T] each); "
-                    + r.model() + "'s training inputs are " + ins.stream().map(o -> o.strAttr("name", "") + ": " + o.type()).toList());
         CharDataset corpus = CharDataset.load(dataFile);
         long vocab = r.hypers().get("vocab") instanceof Val.Int v ? v.value() : -1;
-        if (vocab >= 0 && corpus.tokenizer().vocabSize() > vocab)
-            throw new IllegalArgumentException(dataFile + " has " + corpus.tokenizer().vocabSize() + " distinct characters but " + name
-                    + " has vocab = " + vocab + "; add --set vocab=" + corpus.tokenizer().vocabSize());
         int block = (int) (r.hypers().get("block") instanceof Val.Int b ? b.value() : 64);
         int batchSize = (int) recipe.integer("batch", 12);
         long total = recipe.integer("steps", 2000), runSeed = recipe.integer("seed", 1337);
         long every = recipe.integer("eval_every", 250), finalBatches = recipe.integer("eval_batches", 200);
         long ckptEvery = recipe.integer("checkpoint_every", 0);
-        String x = ins.get(0).strAttr("name", ""), y = ins.get(1).strAttr("name", "");
-        Batches batches = new Batches() {
-            @Override public Map<String, Tensor> train(long step, Arena a) {
-                CharDataset.Batch b = corpus.batch(CharDataset.Split.TRAIN, runSeed, step, batchSize, block);
-                return Map.of(x, b.x(a), y, b.y(a));
-            }
-
-            @Override public Map<String, Tensor> validation(long index, Arena a) {
-                CharDataset.Batch b = corpus.batch(CharDataset.Split.VAL, runSeed, index, batchSize, block);
-                return Map.of(x, b.x(a), y, b.y(a));
-            }
-
-            @Override public long tokensPerBatch() { return (long) batchSize * block; }
-        };
+        boolean languageModel = ins.size() == 2 && ins.stream().allMatch(o -> o.type().rank() == 2 && o.type().dtype() == DType.I32);
+        Objective objective = languageModel ? new Objective("next-token prediction", corpus.tokenizer().vocabSize(), null)
+                : Objective.of(r, corpus, batchSize, block, (int) recipe.integer("window", 48), runSeed);
+        if (vocab >= 0 && objective.vocabulary() > vocab)
+            throw new IllegalArgumentException(dataFile + " with " + objective.name() + " needs a vocabulary of " + objective.vocabulary()
+                    + " (its characters and special tokens) but " + name + " has vocab = " + vocab + "; add --set vocab=" + objective.vocabulary());
+        Batches batches = objective.batches() != null ? objective.batches() : languageModelBatches(corpus, ins, runSeed, batchSize, block);
         long tokensPerStep = batches.tokensPerBatch() * recipe.integer("accumulate", 1);
         double peak = recipe.num("lr", 1e-3);
         Schedule schedule = new Schedule(Schedule.decay(recipe.str("decay", "cosine")), peak, recipe.num("min_lr", peak / 10),
@@ -163,8 +150,8 @@ final class TrainCommand implements Callable<Integer> {
             if (trainer.layout().parameterCount() == 0) throw new IllegalArgumentException("--freeze leaves no parameter to train");
             System.out.printf("%s: %,d parameters trained; %d kernels in the training step, compiled in %.1f s%n", name,
                     trainer.layout().parameterCount(), trainer.kernelCount(), (c1 - c0) / 1e9);
-            System.out.printf("data: %s (%,d train and %,d validation characters, vocabulary %d); batch %d x %d%n", dataFile,
-                    corpus.train().length, corpus.val().length, corpus.tokenizer().vocabSize(), batchSize, block);
+            System.out.printf("data: %s (%,d train and %,d validation characters, vocabulary %d); %s; batch %d%n", dataFile,
+                    corpus.train().length, corpus.val().length, objective.vocabulary(), objective.name(), batchSize);
             long start = 0;
             if (resume) {
                 Checkpoint ck = TrainCheckpoint.read(dir, arena);
@@ -213,7 +200,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             log.flush();
             log.png(dir.resolve("loss.png"), name);
-            if (sample > 0 && start < total) GenerateCommand.sample(fe, r, trainer.parameters(), corpus.tokenizer(), "\n", sample, 0.8, 200, 1.0, runSeed, pool);
+            if (sample > 0 && start < total && languageModel) GenerateCommand.sample(fe, r, Sets.parse(sets), trainer.parameters(), corpus.tokenizer(), "\n", sample, 0.8, 200, 1.0, runSeed, pool);
             System.out.println("checkpoint: " + dir.resolve(TrainCheckpoint.FILE) + "; log: " + dir.resolve("loss.csv") + ", " + dir.resolve("loss.png"));
             if (!Double.isNaN(lastVal)) System.out.printf("val_loss: %.4f%n", lastVal);
             System.out.printf("train_seconds: %.1f%n", trainNanos / 1e9);
@@ -221,6 +208,24 @@ final class TrainCommand implements Callable<Integer> {
             trainer.close();
         }
         return 0;
+    }
+
+    /** Language-model batches: the model's input and the loss's targets, the same windows shifted by one. */
+    private static Batches languageModelBatches(CharDataset corpus, List<Op> ins, long runSeed, int batchSize, int block) {
+        String x = ins.get(0).strAttr("name", ""), y = ins.get(1).strAttr("name", "");
+        return new Batches() {
+            @Override public Map<String, Tensor> train(long step, Arena a) {
+                CharDataset.Batch b = corpus.batch(CharDataset.Split.TRAIN, runSeed, step, batchSize, block);
+                return Map.of(x, b.x(a), y, b.y(a));
+            }
+
+            @Override public Map<String, Tensor> validation(long index, Arena a) {
+                CharDataset.Batch b = corpus.batch(CharDataset.Split.VAL, runSeed, index, batchSize, block);
+                return Map.of(x, b.x(a), y, b.y(a));
+            }
+
+            @Override public long tokensPerBatch() { return (long) batchSize * block; }
+        };
     }
 
     static String sha256(String text) {

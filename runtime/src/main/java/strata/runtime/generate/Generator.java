@@ -23,8 +23,12 @@ public final class Generator implements AutoCloseable {
     private final Map<String, Tensor> params;
     private final String input;
     private final long block;
+    private final int vocabulary;
 
-    public Generator(Graph forward, Map<String, Tensor> params, long block, KernelPool pool) {
+    public Generator(Graph forward, Map<String, Tensor> params, long block, KernelPool pool) { this(forward, params, block, 0, pool); }
+
+    /** @param vocabulary sample only ids below this (the tokenizer's size, when the model's rows are more); 0 for all */
+    public Generator(Graph forward, Map<String, Tensor> params, long block, int vocabulary, KernelPool pool) {
         if (forward.inputs().size() != 1 || forward.inputs().getFirst().type().rank() != 2 || forward.inputs().getFirst().type().dtype() != DType.I32
                 || forward.outputs().size() != 1 || forward.outputs().getFirst().type().rank() != 3)
             throw new IllegalArgumentException("generation needs a model whose forward maps tokens i32[B, T] to logits f32[B, T, V]; @"
@@ -35,6 +39,7 @@ public final class Generator implements AutoCloseable {
         this.exe = CpuExecutable.compile(forward, pool);
         this.params = params;
         this.block = block;
+        this.vocabulary = vocabulary;
     }
 
     /**
@@ -55,8 +60,8 @@ public final class Generator implements AutoCloseable {
                 named.put(input, tokens);
                 Tensor logits = exe.run(a, named, params).getFirst();
                 int v = (int) logits.shape()[2];
-                float[] row = new float[v];
-                for (int j = 0; j < v; j++) row[j] = (float) logits.get((long) (t - 1) * v + j);
+                float[] row = new float[vocabulary > 0 ? Math.min(v, vocabulary) : v];
+                for (int j = 0; j < row.length; j++) row[j] = (float) logits.get((long) (t - 1) * v + j);
                 out[i] = sampling.pick(row, rnd);
             }
             each.accept(out[i]);
