@@ -119,4 +119,39 @@ public class HfCommandsTest {
             assertTrue(missing.err().contains("nope.safetensors") && !missing.err().contains("internal error"), missing.err());
         }
     }
+
+    /** A model's size for a quick run on the bundled tinyshakespeare: nanoGPT's recipe, narrowed. */
+    static final List<String> SMALL = List.of("--preset", "nanogpt-cpu", "--set", "layers=1", "--set", "d=32", "--set", "heads=2");
+
+    static String[] args(List<String> head, List<String> tail) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.addAll(SMALL);
+        all.addAll(tail);
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void trainInitStartsAFreshRunFromImportedWeights(@TempDir Path tmp) throws Exception {
+        try (Arena a = Arena.ofShared()) {
+            Path file = tmp.resolve("model.safetensors");
+            Safetensors.write(file, HfFixtures.gpt2(a, 8, 65, 64, 32, 1), Map.of("format", "pt"));
+            CliRun im = CliRun.of(args(List.of("import", file.toString(), "--model", model("gpt2.strata")), List.of("--out", tmp.resolve("imported").toString())));
+            assertEquals(0, im.exitCode(), im.all());
+            // one step at learning rate 1e-30 moves no weight by as much as half an ulp (the weights are
+            // at least about 1e-7 in size, Adam's first step at most about 1), so the run's checkpoint
+            // holds the imported weights bit for bit; without --init it would hold ParamInit's
+            CliRun tr = CliRun.of(args(List.of("train", model("gpt2.strata")), List.of("--init", tmp.resolve("imported").toString(), "--steps", "1",
+                    "--lr", "1e-30", "--min-lr", "1e-30", "--warmup", "0", "--batch", "2", "--eval-every", "1", "--eval-batches", "1", "--sample", "0",
+                    "--out", tmp.resolve("run").toString())));
+            assertEquals(0, tr.exitCode(), tr.all());
+            Map<String, Tensor> trained = new LinkedHashMap<>(read(tmp.resolve("run/checkpoint.safetensors"), a).tensors());
+            trained.keySet().removeIf(n -> n.startsWith("optimizer."));
+            HfMappingTest.assertSameBits(read(tmp.resolve("imported/checkpoint.safetensors"), a).tensors(), trained);
+
+            CliRun wrong = CliRun.of("train", model("gpt2.strata"), "--preset", "nanogpt-cpu", "--set", "layers=1", "--set", "d=16", "--set", "heads=2",
+                    "--init", tmp.resolve("imported").toString(), "--steps", "1", "--sample", "0", "--out", tmp.resolve("run2").toString());
+            assertEquals(1, wrong.exitCode(), wrong.all());
+            assertTrue(wrong.err().contains("does not fit the model") && wrong.err().contains("shape: `wte.weight` is f32[65, 32], the model's is f32[65, 16]"), wrong.err());
+        }
+    }
 }
