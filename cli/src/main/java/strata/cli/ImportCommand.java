@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import strata.compiler.front.Elaborator;
 import strata.compiler.graph.Op;
+import strata.grammar.Diagnostics;
+import strata.grammar.ast.Decl;
+import strata.grammar.ast.Member;
 import strata.runtime.Tensor;
 import strata.runtime.checkpoint.Checkpoint;
 import strata.runtime.checkpoint.Safetensors;
@@ -57,13 +60,13 @@ final class ImportCommand implements Callable<Integer> {
                         : file + " holds neither GPT-2 (wte.weight) nor BERT (embeddings.word_embeddings.weight) weights; name the layout with --format"));
                 return 1;
             }
-            Map<String, long[]> model = new LinkedHashMap<>();
-            for (Op p : r.graph().params()) model.putIfAbsent(p.strAttr("name", ""), p.type().concreteShape(Map.of()));
             Map<String, Tensor> params;
             try {
-                params = HfMapping.toStrata(family, hf, model, arena);
+                params = HfMapping.toStrata(family, hf, shapes(r), arena);
             } catch (HfMappingException e) {
                 System.err.println("strata import: " + file + " as " + r.model() + (r.preset() == null ? "" : " --preset " + r.preset()) + ": " + e.getMessage());
+                List<String> fit = presetsThatFit(fe, r.model(), family, hf);
+                if (!fit.isEmpty()) System.err.println("these presets of " + r.model() + " fit the file: " + String.join(", ", fit.stream().map(p -> "--preset " + p).toList()));
                 return 1;
             }
             Map<String, String> meta = new LinkedHashMap<>();
@@ -85,5 +88,26 @@ final class ImportCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    private static Map<String, long[]> shapes(Elaborator.Result r) {
+        Map<String, long[]> model = new LinkedHashMap<>();
+        for (Op p : r.graph().params()) model.putIfAbsent(p.strAttr("name", ""), p.type().concreteShape(Map.of()));
+        return model;
+    }
+
+    /** The presets declared in the model's file (with the user's --set applied) whose parameters the file fits. */
+    private List<String> presetsThatFit(Frontend fe, String model, HfFamily family, Checkpoint hf) {
+        List<String> names = new ArrayList<>();
+        for (Decl d : fe.program.decls().values())
+            if (d instanceof Decl.Component c && c.isModel())
+                for (Member m : c.members()) if (m instanceof Member.Preset p && !names.contains(p.name())) names.add(p.name());
+        List<String> fit = new ArrayList<>();
+        for (String p : names) {
+            Diagnostics quiet = new Diagnostics();
+            Elaborator.Result r = new Elaborator(fe.program, quiet).elaborate(model, p, Sets.parse(sets));
+            if (r != null && !quiet.hasErrors() && HfMapping.fits(family, hf, shapes(r))) fit.add(p);
+        }
+        return fit;
     }
 }

@@ -97,9 +97,14 @@ public class HfCommandsTest {
             Safetensors.write(file, HfFixtures.gpt2(a, 3, 80, 16, 16, 1), Map.of());
             CliRun run = CliRun.of("import", file.toString(), "--model", model("gpt2.strata"), "--preset", "tiny", "--out", tmp.resolve("run").toString());
             assertEquals(1, run.exitCode(), run.all());
-            assertTrue(run.err().contains("as GPT2 --preset tiny") && run.err().contains("shape: `wte.weight` is f32[80, 16], but wte.weight need [64, 32]")
+            assertTrue(run.err().contains("as GPT2 --preset tiny") && run.err().contains("shape: `wte.weight` is f32[80, 16], but wte.weight needs [64, 32]")
                     && run.err().contains("missing: `h.1.ln_1.weight`") && run.err().contains("--set vocab=80 --set block=16 --set d=16 --set layers=1"), run.err());
             assertFalse(Files.exists(tmp.resolve("run")));
+            // a file of tiny's size, offered to another preset, is pointed back to tiny
+            Safetensors.write(file, HfFixtures.gpt2(a, 3, 64, 16, 32, 2), Map.of());
+            CliRun other = CliRun.of("import", file.toString(), "--model", model("gpt2.strata"), "--preset", "nanogpt-cpu", "--out", tmp.resolve("run").toString());
+            assertEquals(1, other.exitCode(), other.all());
+            assertTrue(other.err().contains("these presets of GPT2 fit the file: --preset tiny") && other.err().contains("... and "), other.err());
         }
     }
 

@@ -30,6 +30,21 @@ public final class HfMapping {
      * bf16 and f16 tensors are widened exactly.
      */
     public static Map<String, Tensor> toStrata(HfFamily family, Checkpoint hf, Map<String, long[]> model, Arena arena) throws HfMappingException {
+        return map(family, hf, model, arena);
+    }
+
+    /** Whether the checkpoint's names and shapes fit a model (its tied copies are not compared); nothing is copied. */
+    public static boolean fits(HfFamily family, Checkpoint hf, Map<String, long[]> model) {
+        try {
+            map(family, hf, model, null);
+            return true;
+        } catch (HfMappingException e) {
+            return false;
+        }
+    }
+
+    /** With a null arena, only checks. */
+    private static Map<String, Tensor> map(HfFamily family, Checkpoint hf, Map<String, long[]> model, Arena arena) throws HfMappingException {
         List<String> problems = new ArrayList<>();
         // the file's names as the table spells them
         Map<String, String> original = new LinkedHashMap<>();
@@ -65,19 +80,21 @@ public final class HfMapping {
                     Tensor t = hf.tensor(file);
                     long[] want = hfShape(s, s.strata().stream().map(model::get).toList());
                     if (!Arrays.equals(t.shape(), want)) {
-                        problems.add("shape: `" + file + "` is " + t + ", but " + String.join(", ", s.strata()) + " need " + Arrays.toString(want));
+                        problems.add("shape: `" + file + "` is " + t + ", but " + String.join(", ", s.strata()) + (s.strata().size() == 1 ? " needs " : " need ") + Arrays.toString(want));
                         continue;
                     }
                     if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
                         problems.add("dtype: `" + file + "` is " + t + ", not a floating-point tensor");
                         continue;
                     }
+                    if (arena == null) continue;
                     List<Tensor> parts = Movement.split(hf.f32(file, arena), s.axis(), s.strata().size(), arena);
                     for (int k = 0; k < parts.size(); k++)
                         out.put(s.strata().get(k), s.transposed() ? Movement.transpose(parts.get(k), arena) : parts.get(k));
                 }
             }
         }
+        if (arena == null) tied.clear();
         for (Tied t : tied) {
             Tensor kept = out.get(t.name());
             if (kept != null && !Movement.identical(hf.f32(original.get(t.hf()), arena), kept))
@@ -89,10 +106,10 @@ public final class HfMapping {
                 problems.add("unmapped: the model's `" + e.getKey() + "` " + Arrays.toString(e.getValue()) + " has no counterpart in the " + family.format + " layout");
         for (var e : unused.entrySet())
             problems.add("unused: the file's `" + e.getValue() + "` " + hf.tensor(e.getValue()) + " maps to no parameter of the model");
-        if (!problems.isEmpty()) throw new HfMappingException("the weights do not fit the model", problems, fits(family, hf, original));
+        if (!problems.isEmpty()) throw new HfMappingException("the weights do not fit the model", problems, setsThatFit(family, hf, original));
         // the model's order, so that a checkpoint lists parameters as the model declares them
         Map<String, Tensor> ordered = new LinkedHashMap<>();
-        for (String n : model.keySet()) ordered.put(n, out.get(n));
+        if (arena != null) for (String n : model.keySet()) ordered.put(n, out.get(n));
         return ordered;
     }
 
@@ -191,7 +208,7 @@ public final class HfMapping {
     private static String sub(String pattern, String i) { return LAYER.matcher(pattern).replaceAll(i); }
 
     /** What the file's shapes say about the hyperparameters, as --set options, for a user whose preset does not fit. */
-    static String fits(HfFamily family, Checkpoint hf, Map<String, String> original) {
+    static String setsThatFit(HfFamily family, Checkpoint hf, Map<String, String> original) {
         List<String> sets = new ArrayList<>();
         for (HfRule.Hint h : family.hints) {
             String file = original.get(h.hf());
