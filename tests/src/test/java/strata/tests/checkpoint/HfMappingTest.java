@@ -207,4 +207,21 @@ public class HfMappingTest {
             assertTrue(e.getMessage().contains("unmapped: `h.0.ffn.gate.weight`"), e.getMessage());
         }
     }
+
+    @Test
+    void bf16WeightsAreWidenedExactlyBeforeTheyMove() throws Exception {
+        Graph g = HfFixtures.model("gpt2.strata", "tiny", Map.of());
+        try (Arena a = Arena.ofConfined()) {
+            Map<String, Tensor> hf = HfFixtures.gpt2(a, 9, 64, 16, 32, 2);
+            Tensor f32 = hf.get("h.0.attn.c_attn.weight"), bf16 = Tensor.allocate(a, DType.BF16, f32.shape());
+            // bf16 is the top half of an f32's bits (Checkpoint.f32)
+            for (long i = 0; i < f32.numel(); i++)
+                bf16.data().setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits((float) f32.get(i)) >>> 16));
+            hf.put("h.0.attn.c_attn.weight", bf16);
+            Map<String, Tensor> p = HfMapping.toStrata(HfFamily.GPT2, new Checkpoint(hf, Map.of()), HfFixtures.shapes(g), a);
+            float want = Float.intBitsToFloat(Float.floatToRawIntBits(at(f32, 7, 32 + 9)) & 0xffff0000);
+            assertEquals(want, at(p.get("h.0.attn.k_proj.weight"), 9, 7));
+            assertEquals(DType.F32, p.get("h.0.attn.k_proj.weight").dtype());
+        }
+    }
 }
