@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The `strata` command. */
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "A compiler for neural-network architectures.",
-        subcommands = {CheckCommand.class, CompileCommand.class, RunCommand.class, MasksCommand.class, TrainCommand.class, GenerateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CheckCommand.class, CompileCommand.class, RunCommand.class, MasksCommand.class, TrainCommand.class, GenerateCommand.class, ImportCommand.class, ExportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -62,6 +62,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint") boolean resume;
     @Option(names = "--freeze", paramLabel = "GLOB", description = "parameters not to train, by name (repeatable): 'wte.*', 'h.0.*'") List<String> freeze = new ArrayList<>();
     @Option(names = "--accumulate", description = "micro-batches per update (gradient accumulation)") Long accumulate;
+    @Option(names = "--init", paramLabel = "DIR", description = "start from the weights of another run directory (e.g. strata import's)") Path initFrom;
     @Option(names = "--profile", description = "print where the training step's time goes, by kind of kernel") boolean profile;
     @Option(names = "--sample", description = "characters to generate at the end (default: ${DEFAULT-VALUE})") int sample = 300;
 
@@ -144,6 +145,7 @@ final class TrainCommand implements Callable<Integer> {
         try (KernelPool pool = KernelPool.forThisMachine(); Arena arena = Arena.ofShared()) {
             Map<String, Tensor> init = new LinkedHashMap<>();
             for (Op p : g.params()) init.putIfAbsent(p.strAttr("name", ""), ParamInit.of(arena, p, runSeed));
+            if (initFrom != null && !InitWeights.load(initFrom, init, arena, System.err)) return 1;
             long c0 = System.nanoTime();
             Trainer trainer = new Trainer(g, trainable, init, settings, schedule, micro, runSeed, pool);
             long c1 = System.nanoTime();
