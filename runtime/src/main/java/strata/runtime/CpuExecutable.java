@@ -483,6 +483,7 @@ public final class CpuExecutable implements AutoCloseable {
                 case ADD -> eval(b.a(), env) + eval(b.b(), env);
                 case SUB -> eval(b.a(), env) - eval(b.b(), env);
                 case MUL -> eval(b.a(), env) * eval(b.b(), env);
+                case DIV -> Math.floorDiv(eval(b.a(), env), eval(b.b(), env)); // blocks of a symbolic extent, as the kernels divide
                 default -> throw new IllegalStateException("loop bound " + e);
             };
             default -> throw new IllegalStateException("loop bound " + e);
