@@ -41,6 +41,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "threads for ours and the peer (default: ${DEFAULT-VALUE})") int threads = 2;
     @Option(names = "--case", paramLabel = "MxNxK", description = "a shape instead of the acceptance cases (repeatable)") List<String> cases = new ArrayList<>();
     @Option(names = "--transpose-b", description = "B is given as [N, K] (x @ W^T)") boolean transposeB;
+    @Option(names = "--transpose-a", description = "A is given as [K, M] (a weight's gradient X^T dY)") boolean transposeA;
     @Option(names = "--backward", description = "attention: time the fused backward (dq, dk, dv) against the forward") boolean backward;
     @Option(names = "--seconds", description = "measuring time per case and side (default: ${DEFAULT-VALUE})") double seconds = 1.0;
     @Option(names = "--model", paramLabel = "FILE", description = "model: the model file (default: models/gpt2.strata)") Path model;
@@ -57,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("bench " + what + ": " + threads + " threads; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE "
                 + (System.getenv(CHILD_MARK) != null ? "removed for this run (child JVM)" : "not set") + "; " + loadAverage());
         return switch (what) {
-            case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
+            case matmul -> new MatmulBench(threads, transposeA, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
             case attention -> {
                 try (KernelPool pool = new KernelPool(threads)) {
                     if (!backward) AttentionBench.run(System.out, mask, window, sinks, 4, 12, 1024, 64, pool);
@@ -118,6 +119,7 @@ final class BenchCommand implements Callable<Integer> {
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "bench", what.name(), "--threads", Integer.toString(threads), "--seconds", Double.toString(seconds)));
         if (transposeB) cmd.add("--transpose-b");
+        if (transposeA) cmd.add("--transpose-a");
         if (model != null) cmd.addAll(List.of("--model", model.toAbsolutePath().toString()));
         cmd.addAll(List.of("--preset", preset));
         if (backward) cmd.add("--backward");

@@ -12,7 +12,7 @@ import strata.runtime.CpuMatmul;
 import strata.runtime.KernelPool;
 
 /**
- * Our JIT-compiled f32 matmul against OpenBLAS {@code cblas_sgemm} on the same buffers and the
+ * Our JIT-compiled f32 matmul (either operand may be transposed) against OpenBLAS {@code cblas_sgemm} on the same buffers and the
  * same number of threads: median time after warm-up, GFLOP/s = 2*M*N*K / time.
  */
 final class MatmulBench {
@@ -21,11 +21,12 @@ final class MatmulBench {
             "1024x768x768", "1024x2304x768", "1024x3072x768", "1024x50257x768");
 
     private final int threads;
-    private final boolean transposeB;
+    private final boolean transposeA, transposeB;
     private final double seconds;
 
-    MatmulBench(int threads, boolean transposeB, double seconds) {
+    MatmulBench(int threads, boolean transposeA, boolean transposeB, double seconds) {
         this.threads = threads;
+        this.transposeA = transposeA;
         this.transposeB = transposeB;
         this.seconds = seconds;
     }
@@ -41,7 +42,8 @@ final class MatmulBench {
             shapes.add(s);
         }
         openblas_nolapack.blas_set_num_threads(threads);
-        try (KernelPool pool = new KernelPool(threads); CpuMatmul ours = CpuMatmul.compile(transposeB)) {
+        try (KernelPool pool = new KernelPool(threads); CpuMatmul ours = CpuMatmul.compile(transposeA, transposeB, false,
+                strata.compiler.llvm.MatmulCodegen.Activation.NONE, false, strata.compiler.llvm.MatmulCodegen.Blocking.forThisCpu())) {
             for (long[] s : shapes) measure(pool, ours, s[0], s[1], s[2], out);
         }
         return 0;
@@ -72,9 +74,11 @@ final class MatmulBench {
             MemorySegment as = segment(a, m * k), bs = segment(b, k * n), cs = segment(c, m * n);
             int ldb = (int) (transposeB ? k : n);
             int tb = transposeB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+            int lda = (int) (transposeA ? m : k);
+            int ta = transposeA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
             double[] ms = medianMs(() -> ours.run(pool, as, bs, cs, m, n, k),
-                    () -> openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans, tb,
-                            (int) m, (int) n, (int) k, 1f, a, (int) k, b, ldb, 0f, peer, (int) n));
+                    () -> openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, ta, tb,
+                            (int) m, (int) n, (int) k, 1f, a, lda, b, ldb, 0f, peer, (int) n));
             double oursMs = ms[0], peerMs = ms[1];
             double maxDiff = 0, maxAbs = 0;
             for (long i = 0; i < m * n; i++) {
@@ -83,7 +87,7 @@ final class MatmulBench {
             }
             double flop = 2.0 * m * n * k;
             out.printf("matmul M=%d N=%d K=%d%s: strata %.3f ms %.1f GFLOP/s, openblas %.3f ms %.1f GFLOP/s (max |diff| %.2g of max |C| %.2g)%n",
-                    m, n, k, transposeB ? " (B^T)" : "", oursMs, flop / oursMs / 1e6, peerMs, flop / peerMs / 1e6, maxDiff, maxAbs);
+                    m, n, k, (transposeA ? " (A^T)" : "") + (transposeB ? " (B^T)" : ""), oursMs, flop / oursMs / 1e6, peerMs, flop / peerMs / 1e6, maxDiff, maxAbs);
             out.printf("ratio_vs_openblas: %.3f%n", peerMs / oursMs);
             out.flush();
         }

@@ -54,7 +54,8 @@ public final class CpuExecutable implements AutoCloseable {
     /** The kernel before wrote {@code result} into {@code into}'s memory (see {@link strata.compiler.lower.InPlaceWrites}). */
     private record InPlace(Value result, Value into) implements Step {}
 
-    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, MatmulCodegen.Activation activation, Value gate, Value residual) implements Step {}
+    private record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, MatmulCodegen.Activation activation, Value gate, Value residual,
+                        boolean transposeA) implements Step {}
 
     /** Where temporaries live for the sizes of the last run: one arena, reused while the sizes stay. */
     private Map<String, Long> plannedFor;
@@ -135,7 +136,7 @@ public final class CpuExecutable implements AutoCloseable {
                 case GraphLowering.Alias a -> new Alias(a.result(), a.of());
                 case GraphLowering.InPlace ip -> new InPlace(ip.result(), ip.into());
                 case GraphLowering.Gemm m -> new Gemm(m.a(), m.b(), m.c(), m.transposeB(), m.init(), m.activation() == null
-                        ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()), m.gate(), m.residual());
+                        ? MatmulCodegen.Activation.NONE : MatmulCodegen.Activation.valueOf(m.activation().toUpperCase()), m.gate(), m.residual(), m.transposeA());
             });
         // the GEMMs compile (or load from the cache) now, not in the first run
         for (Step st : exe.steps) if (st instanceof Gemm m) exe.gemmFor(m);
@@ -252,7 +253,7 @@ public final class CpuExecutable implements AutoCloseable {
                     case Gemm m -> {
                         long t0 = profile == null ? 0 : System.nanoTime();
                         gemm(m, tensors, env, out, scratch);
-                        if (profile != null) profile.merge("gemm" + (m.transposeB() ? " (B transposed)" : ""), System.nanoTime() - t0, Long::sum);
+                        if (profile != null) profile.merge("gemm" + (m.transposeA() ? " (A transposed)" : "") + (m.transposeB() ? " (B transposed)" : ""), System.nanoTime() - t0, Long::sum);
                     }
                 }
             }
@@ -407,18 +408,18 @@ public final class CpuExecutable implements AutoCloseable {
 
     /** The tuned GEMM for a step's layout, init operand and activation (one per kind, shared by steps). */
     private CpuMatmul gemmFor(Gemm m) {
-        return gemms.computeIfAbsent(m.transposeB() + "/" + (m.init() != null) + "/" + m.activation() + "/" + (m.gate() != null),
-                x -> CpuMatmul.compile(m.transposeB(), m.init() != null, m.activation(), m.gate() != null, MatmulCodegen.Blocking.forThisCpu()));
+        return gemms.computeIfAbsent(m.transposeA() + "/" + m.transposeB() + "/" + (m.init() != null) + "/" + m.activation() + "/" + (m.gate() != null),
+                x -> CpuMatmul.compile(m.transposeA(), m.transposeB(), m.init() != null, m.activation(), m.gate() != null, MatmulCodegen.Blocking.forThisCpu()));
     }
 
-    /** c = a @ b with the tuned GEMM; a's leading axes are rows. */
+    /** c = a @ b with the tuned GEMM; a's leading axes are rows, or a is [K, M] when transposed. */
     private void gemm(Gemm m, Map<String, Tensor> tensors, Map<String, Long> env, Arena out, Arena scratch) {
         Tensor a = tensors.get(KernelLowering.bufferName(m.a())), b = tensors.get(KernelLowering.bufferName(m.b()));
         if (a == null || b == null) throw new IllegalStateException("matmul %" + m.c().id() + " runs before its operands exist");
         long[] shape = m.c().type().concreteShape(env);
         Tensor c = tensors.computeIfAbsent(KernelLowering.bufferName(m.c()),
                 x -> allocate(x, outputMemory.contains(KernelLowering.bufferName(m.c())) ? out : null, m.c().type().dtype(), shape));
-        long k = a.shape()[a.shape().length - 1];
+        long k = m.transposeA() ? a.shape()[0] : a.shape()[a.shape().length - 1];
         long n = shape[shape.length - 1];
         long rows = a.numel() / k;
         CpuMatmul mm = gemmFor(m);
@@ -482,6 +483,7 @@ public final class CpuExecutable implements AutoCloseable {
                 case ADD -> eval(b.a(), env) + eval(b.b(), env);
                 case SUB -> eval(b.a(), env) - eval(b.b(), env);
                 case MUL -> eval(b.a(), env) * eval(b.b(), env);
+                case DIV -> Math.floorDiv(eval(b.a(), env), eval(b.b(), env)); // blocks of a symbolic extent, as the kernels divide
                 default -> throw new IllegalStateException("loop bound " + e);
             };
             default -> throw new IllegalStateException("loop bound " + e);

@@ -14,14 +14,14 @@ import strata.compiler.llvm.MatmulCodegen;
 import strata.compiler.llvm.MatmulCodegen.Blocking;
 
 /**
- * An f32 matmul {@code C = A @ B} (or {@code A @ B^T}) JIT-compiled for this CPU by
+ * An f32 matmul {@code C = A @ B} (or with A or B transposed) JIT-compiled for this CPU by
  * {@link MatmulCodegen}, run on a {@link KernelPool}: first A is packed (split over its panels),
  * then each thread computes its share of C's columns with its own packed B block. Owns its
  * packing buffers, so one instance runs one matmul at a time.
  */
 public final class CpuMatmul implements AutoCloseable {
     private static final String NAME = "matmul";
-    private final boolean transposeB;
+    private final boolean transposeA, transposeB;
     private final Blocking blocking;
     private final Jit jit;
     private final MethodHandle packA, compute;
@@ -31,7 +31,9 @@ public final class CpuMatmul implements AutoCloseable {
     private Arena packedAArena = Arena.ofShared(), workspaceArena = Arena.ofShared();
     private MemorySegment packedA = MemorySegment.NULL, workspace = MemorySegment.NULL;
 
-    private CpuMatmul(boolean transposeB, boolean withInit, boolean withMul, Blocking blocking, Jit jit, MethodHandle packA, MethodHandle compute) {
+    private CpuMatmul(boolean transposeA, boolean transposeB, boolean withInit, boolean withMul, Blocking blocking, Jit jit, MethodHandle packA,
+                      MethodHandle compute) {
+        this.transposeA = transposeA;
         this.transposeB = transposeB;
         this.withInit = withInit;
         this.withMul = withMul;
@@ -66,8 +68,23 @@ public final class CpuMatmul implements AutoCloseable {
      */
     public static CpuMatmul compile(boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, boolean withMul, Blocking blocking,
                                     strata.compiler.llvm.CompileCache cache) {
+        return compile(false, transposeB, withInit, activation, withMul, blocking, cache);
+    }
+
+    /** A [K, M] when {@code transposeA}: C = A^T @ B, the {@code X^T dY} of a weight's gradient. */
+    public static CpuMatmul compile(boolean transposeA, boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, boolean withMul,
+                                    Blocking blocking) {
+        return compile(transposeA, transposeB, withInit, activation, withMul, blocking, strata.compiler.llvm.CompileCache.defaultCache());
+    }
+
+    /**
+     * The general form; the cache key is the IR, which differs with every option (the packing
+     * of a transposed A included), so no two variants share object code.
+     */
+    public static CpuMatmul compile(boolean transposeA, boolean transposeB, boolean withInit, MatmulCodegen.Activation activation, boolean withMul,
+                                    Blocking blocking, strata.compiler.llvm.CompileCache cache) {
         IrModule m = new IrModule(NAME);
-        MatmulCodegen.emit(m, NAME, transposeB, blocking, withInit, activation, withMul);
+        MatmulCodegen.emit(m, NAME, transposeA, transposeB, blocking, withInit, activation, withMul);
         String key = strata.compiler.llvm.CompileCache.key(m.ir());
         byte[] object = cache.get(key).orElse(null);
         try {
@@ -83,14 +100,16 @@ public final class CpuMatmul implements AutoCloseable {
         jit.addObject(object);
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
         Linker l = Linker.nativeLinker();
-        return new CpuMatmul(transposeB, withInit, withMul, blocking, jit,
+        return new CpuMatmul(transposeA, transposeB, withInit, withMul, blocking, jit,
                 l.downcallHandle(jit.lookup(NAME + "_pack_a"), entry), l.downcallHandle(jit.lookup(NAME), entry));
     }
 
     public boolean transposeB() { return transposeB; }
 
+    public boolean transposeA() { return transposeA; }
+
     /**
-     * C[M,N] = A[M,K] @ B, B being [K,N], or [N,K] when transposed; all row-major f32 in native
+     * C[M,N] = A @ B, A being [M,K], or [K,M] when transposed, B [K,N], or [N,K] when transposed; all row-major f32 in native
      * memory. Refuses segments smaller than their shapes before any native code runs.
      */
     public void run(KernelPool pool, MemorySegment a, MemorySegment b, MemorySegment c, long rows, long n, long k) {
@@ -120,7 +139,7 @@ public final class CpuMatmul implements AutoCloseable {
             need("init", init, initStride == 0 ? n : rows * n, initStride == 0 ? "[" + n + "]" : "[" + rows + ", " + n + "]");
         }
         if (rows < 1 || n < 1 || k < 1) throw new IllegalArgumentException("matmul sizes must be >= 1, got M=" + rows + " N=" + n + " K=" + k);
-        need("A", a, rows * k, "[" + rows + ", " + k + "]");
+        need("A", a, rows * k, transposeA ? "[" + k + ", " + rows + "]" : "[" + rows + ", " + k + "]");
         need("B", b, k * n, transposeB ? "[" + n + ", " + k + "]" : "[" + k + ", " + n + "]");
         need("C", c, rows * n, "[" + rows + ", " + n + "]");
         int slots = pool.threads();

@@ -7,7 +7,8 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
 
 /**
  * Generates an f32 matmul {@code C[M,N] = A[M,K] @ B} (B row-major [K,N], or [N,K] when
- * {@code transposeB}: the {@code x @ W^T} of a Linear layer) with the structure of BLIS
+ * {@code transposeB}: the {@code x @ W^T} of a Linear layer; A row-major [M,K], or [K,M] when
+ * {@code transposeA}: the {@code X^T dY} of a weight's gradient) with the structure of BLIS
  * (Van Zee and van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
  * Functionality", TOMS 2015; Goto and van de Geijn, "Anatomy of High-Performance Matrix
  * Multiplication", TOMS 2008): operands packed into panels, a register-blocked micro-kernel.
@@ -70,7 +71,7 @@ public final class MatmulCodegen {
 
     private final IrModule m;
     private final String name;
-    private final boolean transposeB;
+    private final boolean transposeA, transposeB;
     private final Blocking bl;
     /** C starts from an init operand (buffers[5], row stride sizes[5]): a bias (stride 0) or a residual (stride N). */
     private final boolean withInit;
@@ -103,8 +104,10 @@ public final class MatmulCodegen {
     }
     private final LLVMTypeRef f32, i64, vec;
 
-    private MatmulCodegen(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation, boolean withMul) {
+    private MatmulCodegen(IrModule m, String name, boolean transposeA, boolean transposeB, Blocking bl, boolean withInit, Activation activation,
+                          boolean withMul) {
         this.m = m;
+        this.transposeA = transposeA;
         this.withMul = withMul;
         this.withInit = withInit;
         this.activation = activation;
@@ -137,7 +140,16 @@ public final class MatmulCodegen {
 
     /** With a gate operand too, multiplied into C after the activation in the stores of the last K slice. */
     public static void emit(IrModule m, String name, boolean transposeB, Blocking bl, boolean withInit, Activation activation, boolean withMul) {
-        MatmulCodegen g = new MatmulCodegen(m, name, transposeB, bl, withInit, activation, withMul);
+        emit(m, name, false, transposeB, bl, withInit, activation, withMul);
+    }
+
+    /**
+     * With A given as [K, M] when {@code transposeA} (C = A^T @ B): only the packing of A
+     * changes, since the packed panels are k-major anyway and the micro-kernel reads those.
+     */
+    public static void emit(IrModule m, String name, boolean transposeA, boolean transposeB, Blocking bl, boolean withInit, Activation activation,
+                            boolean withMul) {
+        MatmulCodegen g = new MatmulCodegen(m, name, transposeA, transposeB, bl, withInit, activation, withMul);
         LLVMValueRef kernel = g.microKernel();
         LLVMValueRef packB = g.packB();
         g.packAEntry();
@@ -256,7 +268,10 @@ public final class MatmulCodegen {
             LLVMValueRef row0 = m.mulI(i, c(mr));
             LLVMValueRef dst = m.gep(f32, ap, m.mulI(row0, k));
             LLVMValueRef mrEff = m.minI(c(mr), m.subI(rows, row0));
-            m.ifElse(fn, m.icmp(LLVMIntEQ, mrEff, c(mr)), () -> packRows(fn, a, dst, row0, k, k, mr, null), () -> packRows(fn, a, dst, row0, k, k, mr, mrEff));
+            if (transposeA) // A is [K, M]: the panel's k-th column of MR values is contiguous in A's row k
+                m.ifElse(fn, m.icmp(LLVMIntEQ, mrEff, c(mr)), () -> packColumns(fn, a, dst, row0, rows, k, mr, null),
+                        () -> packColumns(fn, a, dst, row0, rows, k, mr, mrEff));
+            else m.ifElse(fn, m.icmp(LLVMIntEQ, mrEff, c(mr)), () -> packRows(fn, a, dst, row0, k, k, mr, null), () -> packRows(fn, a, dst, row0, k, k, mr, mrEff));
         });
         m.retVoid();
     }
@@ -283,6 +298,31 @@ public final class MatmulCodegen {
                 }
                 m.store(m.vectorOf(xs), m.gep(f32, dst, m.addI(m.mulI(kk, c(width)), c(v))), width % LANES == 0 ? 64 : 4);
             }
+        });
+    }
+
+    /**
+     * {@code dst[kk*width + r] = src[kk*stride + first + r]} for kk < count, r < width: one
+     * width-wide load and store per kk, the packing of a transposed operand whose panel rows are
+     * contiguous. With {@code valid} set, lanes r >= valid read the last valid column (never out
+     * of bounds) and store zero.
+     */
+    private void packColumns(LLVMValueRef fn, LLVMValueRef src, LLVMValueRef dst, LLVMValueRef first, LLVMValueRef stride, LLVMValueRef count,
+                             int width, LLVMValueRef valid) {
+        LLVMTypeRef wide = m.vector(f32, width);
+        m.loop(fn, c(0), count, kk -> {
+            LLVMValueRef base = m.gep(f32, src, m.addI(m.mulI(kk, stride), first));
+            LLVMValueRef to = m.gep(f32, dst, m.mulI(kk, c(width)));
+            if (valid == null) {
+                m.store(m.load(wide, base, 4), to, 4);
+                return;
+            }
+            LLVMValueRef[] xs = new LLVMValueRef[width];
+            for (int r = 0; r < width; r++) {
+                LLVMValueRef x = m.load(f32, m.gep(f32, base, m.minI(c(r), m.subI(valid, c(1)))));
+                xs[r] = m.select(m.icmp(LLVMIntSLT, c(r), valid), x, m.constF32(0));
+            }
+            m.store(m.vectorOf(xs), to, 4);
         });
     }
 

@@ -39,7 +39,9 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
 
     /**
      * {@code c = a @ b} by the target's tuned GEMM rather than a kernel of the dialect: a is
-     * [.., M, K] (its leading axes folded into the rows), b a matrix [K, N] or, transposed, [N, K].
+     * [.., M, K] (its leading axes folded into the rows) or, transposed, a matrix [K, M] (a
+     * weight's gradient X^T dY, which the GEMM packs straight from that layout), b a matrix [K, N]
+     * or, transposed, [N, K].
      * The GEMM computes {@code act(init + a @ b) * gate}: with {@code init} (a bias [N] or a
      * residual of c's shape, else null) the {@code add} that followed the matmul is its epilogue;
      * with {@code activation} ("gelu_erf", "gelu_tanh" or "silu", else null) it applies that; with
@@ -49,10 +51,18 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
      * block; the runtime copies it into C unless c is the residual's own memory (the in-place form
      * that {@link InPlaceWrites} makes, which then also writes a residual-shaped init into itself).
      */
-    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate, Value residual) implements Step {
+    public record Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate, Value residual,
+                       boolean transposeA) implements Step {
+        public Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate, Value residual) {
+            this(a, b, c, transposeB, init, activation, gate, residual, false);
+        }
+
         public Gemm(Value a, Value b, Value c, boolean transposeB, Value init, String activation, Value gate) {
             this(a, b, c, transposeB, init, activation, gate, null);
         }
+
+        /** The same product with its output (and residual) elsewhere: the in-place form of {@link InPlaceWrites}. */
+        Gemm into(Value c, Value init, Value residual) { return new Gemm(a, b, c, transposeB, init, activation, gate, residual, transposeA); }
     }
 
     /**
@@ -160,11 +170,14 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
         }
     }
 
-    /** Whether a matmul is one the tuned GEMM runs: f32, a weight-like 2-D right side, no transposed left. */
+    /**
+     * Whether a matmul is one the tuned GEMM runs: f32, a weight-like 2-D right side, and a left
+     * side of rank >= 2, or a transposed 2-D one (the X^T dY of a weight's gradient over a batch's rows).
+     */
     static boolean isGemm(Op op) {
-        return op.kind() == OpKind.MATMUL && op.type().dtype() == strata.compiler.graph.DType.F32
-                && op.operands().get(1).type().rank() == 2 && op.operands().get(0).type().rank() >= 2
-                && !op.boolAttr("transpose_a", false);
+        if (op.kind() != OpKind.MATMUL || op.type().dtype() != strata.compiler.graph.DType.F32 || op.operands().get(1).type().rank() != 2) return false;
+        int aRank = op.operands().get(0).type().rank();
+        return op.boolAttr("transpose_a", false) ? aRank == 2 : aRank >= 2;
     }
 
     public List<Kernel> kernels() {
@@ -193,7 +206,6 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
 
     /** As {@link #of(Graph, boolean, boolean)}; {@code training} makes dropout mask (else it is the identity). */
     public static GraphLowering of(Graph g, boolean fuseAttention, boolean inPlace, boolean training) {
-        g = GemmLayout.run(g);
         Map<Value, Op> producers = new HashMap<>();
         for (Op op : g.ops()) producers.put(op.result(), op);
         Map<Op, List<Op>> groups = ElementwiseFusion.groups(g);
@@ -212,11 +224,12 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 Op gemm = fused.getKey();
                 Epilogue e = fused.getValue();
                 plan.add(new Gemm(gemm.operands().get(0), gemm.operands().get(1), root.result(), gemm.boolAttr("transpose_b", false),
-                        e.init(), e.activation(), e.gate(), e.residual()));
+                        e.init(), e.activation(), e.gate(), e.residual(), gemm.boolAttr("transpose_a", false)));
                 continue;
             }
             if (isGemm(root)) {
-                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null, null));
+                plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null, null,
+                        null, root.boolAttr("transpose_a", false)));
                 continue;
             }
             OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention, training);

@@ -201,7 +201,7 @@ public final class InPlaceWrites {
                         .filter(java.util.Objects::nonNull).noneMatch(v -> rootOf.apply(v).equals(r));
                 String c = KernelLowering.bufferName(m.c());
                 if (!fixed.contains(r) && !outputs.contains(c) && !fixed.contains(c) && lastRead.get(r) == s && distinct) {
-                    out.add(new GraphLowering.Gemm(m.a(), m.b(), res, m.transposeB(), m.residual() != null ? m.init() : null, m.activation(), m.gate(), res));
+                    out.add(m.into(res, m.residual() != null ? m.init() : null, res));
                     out.add(new GraphLowering.InPlace(m.c(), res));
                     continue;
                 }

@@ -56,7 +56,7 @@ public final class OpLowering {
             return Lowered.of(KernelLowering.elementwise(name, root, members, producers, training));
         return switch (root.kind()) {
             case RESHAPE -> new Lowered(List.of(), root.operands().getFirst(), List.of());
-            case SUM, REDUCE_MAX, ARGMAX -> Lowered.of(ReductionLowering.reduce(name, root));
+            case SUM, REDUCE_MAX, ARGMAX -> new Lowered(ReductionLowering.reduceKernels(name, root), null, List.of());
             case SOFTMAX -> Lowered.of(ReductionLowering.softmax(name, root));
             case CROSS_ENTROPY -> Lowered.of(ReductionLowering.crossEntropy(name, root));
             case LAYER_NORM, RMS_NORM -> Lowered.of(NormLowering.norm(name, root));

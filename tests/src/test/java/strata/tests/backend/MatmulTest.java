@@ -21,7 +21,7 @@ import strata.runtime.KernelPool;
 /** The packed, register-blocked matmul equals a double-precision Java matmul on odd shapes. */
 class MatmulTest {
     private static final KernelPool POOL = new KernelPool(2);
-    private static CpuMatmul plain, transposed, smallBlocks;
+    private static CpuMatmul plain, transposed, smallBlocks, transposedA, smallBlocksBothTransposed;
 
     @BeforeAll
     static void compile() {
@@ -29,6 +29,8 @@ class MatmulTest {
         transposed = CpuMatmul.compile(true);
         // tiny KC and NC so that small shapes cross every block edge (several K slices, NC blocks)
         smallBlocks = CpuMatmul.compile(false, new MatmulCodegen.Blocking(5, 32, 7, 64));
+        transposedA = CpuMatmul.compile(true, false, false, MatmulCodegen.Activation.NONE, false, MatmulCodegen.Blocking.forThisCpu());
+        smallBlocksBothTransposed = CpuMatmul.compile(true, true, false, MatmulCodegen.Activation.NONE, false, new MatmulCodegen.Blocking(5, 32, 7, 64));
     }
 
     @AfterAll
@@ -36,6 +38,8 @@ class MatmulTest {
         plain.close();
         transposed.close();
         smallBlocks.close();
+        transposedA.close();
+        smallBlocksBothTransposed.close();
         POOL.close();
     }
 
@@ -54,13 +58,13 @@ class MatmulTest {
                 for (int j = 0; j < n; j++) {
                     double sum = 0, mag = 0;
                     for (int p = 0; p < k; p++) {
-                        double x = (double) av[i * k + p] * (mm.transposeB() ? bv[j * k + p] : bv[p * n + j]);
+                        double x = (double) (mm.transposeA() ? av[p * rows + i] : av[i * k + p]) * (mm.transposeB() ? bv[j * k + p] : bv[p * n + j]);
                         sum += x;
                         mag += Math.abs(x);
                     }
                     float got = c.getAtIndex(JAVA_FLOAT, (long) i * n + j);
                     if (!(Math.abs(got - sum) <= 1e-5 * mag + 1e-30))
-                        throw new AssertionError("M=" + rows + " N=" + n + " K=" + k + (mm.transposeB() ? " (B^T)" : "")
+                        throw new AssertionError("M=" + rows + " N=" + n + " K=" + k + (mm.transposeA() ? " (A^T)" : "") + (mm.transposeB() ? " (B^T)" : "")
                                 + ": C[" + i + "][" + j + "] = " + got + ", expected " + sum);
                 }
         }
@@ -76,6 +80,28 @@ class MatmulTest {
     void transposedBMatchesDoubleReferenceOnOddShapes() {
         qt().withExamples(40).forAll(integers().between(1, 300), integers().between(1, 300), integers().between(1, 300))
                 .checkAssert((rows, n, k) -> check(transposed, rows, n, k, rows * 7L + n * 131L + k * 8191L));
+    }
+
+    /** A given as [K, M] (a weight's gradient X^T dY) is packed straight from that layout, partial panels included. */
+    @Test
+    void transposedAMatchesDoubleReferenceOnOddShapes() {
+        qt().withExamples(40).forAll(integers().between(1, 300), integers().between(1, 300), integers().between(1, 300))
+                .checkAssert((rows, n, k) -> check(transposedA, rows, n, k, rows * 13L + n * 977L + k * 3L));
+    }
+
+    @Test
+    void bothOperandsTransposedCrossEveryBlockEdge() {
+        for (int[] s : new int[][] {{1, 1, 1}, {5, 32, 7}, {6, 33, 8}, {11, 65, 15}, {4, 129, 22}, {17, 200, 50}, {768, 96, 130}})
+            check(smallBlocksBothTransposed, s[0], s[1], s[2], s[0] * 3L + s[1] + s[2]);
+    }
+
+    @Test
+    void undersizedTransposedAIsRefusedWithItsShape() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(JAVA_FLOAT, 5), b = arena.allocate(JAVA_FLOAT, 6), c = arena.allocate(JAVA_FLOAT, 4);
+            var e = assertThrows(IllegalArgumentException.class, () -> transposedA.run(POOL, a, b, c, 2, 2, 3));
+            assertTrue(e.getMessage().contains("A should hold f32[3, 2]"), e.getMessage());
+        }
     }
 
     /** C = init + A @ B with a bias (stride 0) or a residual (stride N), across several K slices and every block edge. */

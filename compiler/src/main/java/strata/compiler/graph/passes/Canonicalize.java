@@ -27,6 +27,8 @@ public final class Canonicalize implements Pass {
     private static final int MAX_ROUNDS = 64;
 
     private Map<Integer, Op> defs;
+    /** Reads of each value (by id) at the start of the round: operands, region yields and the graph's outputs. */
+    private Map<Integer, Integer> uses;
     private List<Op> block;
     private int nextId;
     private boolean changed;
@@ -36,6 +38,9 @@ public final class Canonicalize implements Pass {
     @Override public Graph run(Graph g) {
         for (int round = 0; round < MAX_ROUNDS; round++) {
             defs = new HashMap<>();
+            uses = new HashMap<>();
+            countUses(g.ops());
+            for (Value v : g.outputs()) uses.merge(v.id(), 1, Integer::sum);
             nextId = g.maxId() + 1;
             changed = false;
             Substitution s = new Substitution();
@@ -44,6 +49,16 @@ public final class Canonicalize implements Pass {
             if (!changed) break;
         }
         return new DeadCodeElimination().run(g);
+    }
+
+    private void countUses(List<Op> ops) {
+        for (Op op : ops) {
+            for (Value v : op.operands()) uses.merge(v.id(), 1, Integer::sum);
+            for (Region r : op.regions()) {
+                countUses(r.ops());
+                uses.merge(r.yield().id(), 1, Integer::sum);
+            }
+        }
     }
 
     private List<Op> rewriteBlock(List<Op> ops, Substitution s) {
@@ -116,6 +131,21 @@ public final class Canonicalize implements Pass {
         List<Long> perm = op.intsAttr("perm");
         // permute(x, identity) -> x
         if (isIdentity(perm)) return x;
+        // permute(matmul(a, b) {ta, tb}, [1, 0]) -> matmul(b, a) {transpose_a = !tb, transpose_b = !ta}
+        // for matrices a and b: (op(a) op(b))^T = op(b)^T op(a)^T. A Linear's weight gradient, (X^T dY)^T,
+        // becomes dY^T X, one GEMM with no transposing copy; only when the permute is the product's one use
+        Optional<Op> product = def(x).filter(d -> d.kind() == OpKind.MATMUL && uses.getOrDefault(x.id(), 0) == 1
+                && d.operands().get(0).type().rank() == 2 && d.operands().get(1).type().rank() == 2);
+        if (product.isPresent() && perm.equals(List.of(1L, 0L))) {
+            Op m = product.get();
+            Map<String, Attr> attrs = new HashMap<>(m.attrs());
+            boolean ta = m.boolAttr("transpose_a", false), tb = m.boolAttr("transpose_b", false);
+            attrs.remove("transpose_a");
+            attrs.remove("transpose_b");
+            if (!tb) attrs.put("transpose_a", new Attr.Bool(true));
+            if (!ta) attrs.put("transpose_b", new Attr.Bool(true));
+            return emit(OpKind.MATMUL, List.of(m.operands().get(1), m.operands().get(0)), attrs, null);
+        }
         // permute(permute(x, p), q) -> permute(x, r) with r[i] = p[q[i]]
         Optional<Op> inner = def(x).filter(d -> d.kind() == OpKind.PERMUTE);
         if (inner.isEmpty()) return null;
