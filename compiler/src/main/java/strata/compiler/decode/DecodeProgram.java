@@ -71,12 +71,12 @@ public final class DecodeProgram {
 
     /** The decode program of {@code forward}, or a {@link NotDecodable} saying why there is none. */
     public static Result build(Graph forward) {
+        requireCausal(forward);
         Op tokens = tokensInput(forward);
         String t = tokens.type().dim(1).symbols().getFirst();
         for (String s : List.of(PAST, NEW))
             if (forward.symbols().contains(s) && !s.equals(t))
                 throw new NotDecodable("cannot decode @" + forward.name() + " with a KV cache: it already uses the dimension symbol " + s);
-        requireCausal(forward);
         return new DecodeProgram(forward, t).rewrite();
     }
 

@@ -43,12 +43,13 @@ final class MaskText {
         };
     }
 
-    // a comparison under and/or reads without parentheses, an `or` under `and` needs them, and
-    // any compound operand of arithmetic or a comparison gets them
+    // a comparison under and/or and arithmetic under a comparison read without parentheses; an
+    // `or` under `and` and any compound operand of arithmetic get them
     private static String paren(String x, Op op) {
         boolean needs = switch (op.kind()) {
             case OR -> false;
             case AND -> x.contains(" or ");
+            case LT, LE, GT, GE, EQ, NE -> x.contains(" and ") || x.contains(" or ");
             default -> x.contains(" ");
         };
         return needs ? "(" + x + ")" : x;
