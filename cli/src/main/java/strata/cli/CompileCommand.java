@@ -48,7 +48,13 @@ final class CompileCommand implements Callable<Integer> {
         }
         if (printAfterAll) pm.printIrAfterAll(System.out);
         if (timePasses) pm.enableTiming();
-        Graph g = pm.run(r.graph());
+        Graph g;
+        try {
+            g = pm.run(r.graph());
+        } catch (strata.compiler.decode.NotDecodable e) { // --pipeline ...,kv-decode on a model that has no decode program
+            System.err.println("strata compile: " + e.getMessage());
+            return 1;
+        }
         switch (emit) {
             case graph -> System.out.print(GraphPrinter.print(g));
             case kernel -> System.out.print(GraphLowering.of(g).text());

@@ -19,7 +19,8 @@ import strata.compiler.graph.passes.PassManager;
 import strata.runtime.KernelPool;
 import strata.runtime.Tensor;
 import strata.runtime.checkpoint.Checkpoint;
-import strata.runtime.generate.Generator;
+import strata.runtime.generate.KvGenerator;
+import strata.runtime.generate.TokenDecoder;
 import strata.runtime.generate.Sampling;
 import strata.runtime.text.Tokenizer;
 import strata.runtime.text.TokenizerJson;
@@ -38,6 +39,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-k", description = "sample among the k most likely tokens, 0 for all (default: ${DEFAULT-VALUE})") int topK = 200;
     @Option(names = "--top-p", description = "sample among the most likely tokens holding this much probability (default: ${DEFAULT-VALUE})") double topP = 1.0;
     @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})") long seed = 1;
+    @Option(names = "--no-kv-cache", description = "recompute the whole window for every token instead of decoding with a KV cache") boolean noCache;
 
     @Override public Integer call() throws Exception {
         Sampling sampling = new Sampling(temperature, topK, topP);
@@ -59,7 +61,7 @@ final class GenerateCommand implements Callable<Integer> {
             Tokenizer tok = TokenizerJson.load(dir.resolve(meta.getOrDefault("strata.tokenizer", "tokenizer.json")));
             Map<String, Tensor> params = new LinkedHashMap<>();
             for (String n : ck.tensors().keySet()) if (!n.startsWith("optimizer.")) params.put(n, ck.f32(n, arena));
-            sample(fe, r, setMap, params, tok, prompt, maxNew, temperature, topK, topP, seed, pool, sampling);
+            sample(fe, r, setMap, params, tok, prompt, maxNew, temperature, topK, topP, seed, pool, sampling, !noCache);
         }
         return 0;
     }
@@ -67,11 +69,12 @@ final class GenerateCommand implements Callable<Integer> {
     /** Generates from a model's inference forward with given weights, printing the prompt and then each piece as it comes. */
     static void sample(Frontend fe, Elaborator.Result training, Map<String, String> sets, Map<String, Tensor> params, Tokenizer tok, String prompt,
                        int count, double temperature, int topK, double topP, long seed, KernelPool pool) {
-        sample(fe, training, sets, params, tok, prompt, count, temperature, topK, topP, seed, pool, new Sampling(temperature, topK, topP));
+        sample(fe, training, sets, params, tok, prompt, count, temperature, topK, topP, seed, pool, new Sampling(temperature, topK, topP), true);
     }
 
-    private static void sample(Frontend fe, Elaborator.Result training, Map<String, String> sets, Map<String, Tensor> params, Tokenizer tok,
-                               String prompt, int count, double temperature, int topK, double topP, long seed, KernelPool pool, Sampling sampling) {
+    private static void sample(Frontend fe, Elaborator.Result training, Map<String, String> sets, Map<String, Tensor> params, Tokenizer tok, String prompt, int count,
+                               double temperature, int topK, double topP, long seed, KernelPool pool, Sampling sampling, boolean useCache) {
+        // the checkpoint's --set overrides (block, d, ...) shape its parameters, so the inference graph needs them too
         Elaborator.Result r = fe.elaborate(training.model(), training.preset(), sets, System.err);
         if (r == null) throw new IllegalStateException("the model no longer elaborates");
         Graph fwd = PassManager.parse("default").run(r.graph());
@@ -80,8 +83,10 @@ final class GenerateCommand implements Callable<Integer> {
         StringBuilder shown = new StringBuilder(prompt);
         System.out.println("---- sample (temperature " + temperature + ", top-k " + topK + ", seed " + seed + ") ----");
         System.out.print(prompt);
-        // a model's vocabulary may be larger than the tokenizer's (rows padded for speed): sample only ids it can decode
-        try (Generator gen = new Generator(fwd, params, block, tok.vocabSize(), pool)) {
+        // a model whose masks are not causal (or that mixes tokens outside attention) recomputes the window per token; say why once
+        try (TokenDecoder gen = TokenDecoder.of(fwd, params, block, tok.vocabSize(), pool, useCache,
+                why -> System.err.println("strata generate: recomputing the window for every token: " + why))) {
+            long t0 = System.nanoTime();
             int[] all = java.util.Arrays.copyOf(ids, ids.length);
             int[][] sofar = {all};
             gen.generate(ids, count, sampling, seed, id -> {
@@ -93,6 +98,9 @@ final class GenerateCommand implements Callable<Integer> {
                 shown.setLength(0);
                 shown.append(text);
             });
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.err.printf("%nstrata generate: %d tokens in %.3f s, %.1f tokens/s (%s)%n", count, secs, count / secs,
+                    gen instanceof KvGenerator ? "KV cache" : "full recompute");
         }
         System.out.println();
         System.out.println("----");

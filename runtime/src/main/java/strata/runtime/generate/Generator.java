@@ -18,7 +18,7 @@ import strata.runtime.Tensor;
  * i32[B, T] to logits f32[B, T, V]: each new token runs the forward on the last {@code block}
  * tokens (batch 1) and samples from the last position's logits.
  */
-public final class Generator implements AutoCloseable {
+public final class Generator implements TokenDecoder {
     private final CpuExecutable exe;
     private final Map<String, Tensor> params;
     private final String input;
@@ -42,11 +42,7 @@ public final class Generator implements AutoCloseable {
         this.vocabulary = vocabulary;
     }
 
-    /**
-     * Continues {@code prompt} by {@code count} tokens; each new token is also given to {@code each}
-     * as it is chosen (to print as it goes). Returns prompt and continuation.
-     */
-    public int[] generate(int[] prompt, int count, Sampling sampling, long seed, IntConsumer each) {
+    @Override public int[] generate(int[] prompt, int count, Sampling sampling, long seed, IntConsumer each) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty; give at least one token");
         int[] out = Arrays.copyOf(prompt, prompt.length + count);
         SplittableRandom rnd = new SplittableRandom(seed);

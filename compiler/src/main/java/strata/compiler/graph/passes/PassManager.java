@@ -27,6 +27,7 @@ public final class PassManager {
         PASSES.put("cse", CommonSubexpressionElimination::new);
         PASSES.put("dce", DeadCodeElimination::new);
         PASSES.put("autodiff", strata.compiler.autodiff.AutodiffPass::new);
+        PASSES.put("kv-decode", strata.compiler.decode.KvDecodePass::new);
         PIPELINES.put("default", List.of("shape-inference", "canonicalize", "cse", "dce"));
     }
 

@@ -44,7 +44,8 @@ class PassLawsTest {
         qt().withExamples(300).forAll(longs().all()).checkAssert(seed -> {
             Graph g = RandomGraphs.generate(seed);
             for (String pass : PassManager.passNames()) {
-                if (pass.equals("autodiff")) continue; // a transformation, not a simplification: it appends gradients each run
+                // transformations, not simplifications: autodiff appends gradients each run, kv-decode turns a forward into another program
+                if (pass.equals("autodiff") || pass.equals("kv-decode")) continue;
                 Graph once = PassManager.parse(pass).run(g);
                 assertEquals(GraphPrinter.print(once), GraphPrinter.print(PassManager.parse(pass).run(once)), pass);
             }
