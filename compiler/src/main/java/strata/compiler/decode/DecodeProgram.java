@@ -71,6 +71,8 @@ public final class DecodeProgram {
 
     /** The decode program of {@code forward}, or a {@link NotDecodable} saying why there is none. */
     public static Result build(Graph forward) {
+        if (forward.opsOf(OpKind.ATTENTION).isEmpty())
+            throw new NotDecodable("@" + forward.name() + " has no attention, so there are no keys and values to cache");
         requireCausal(forward);
         Op tokens = tokensInput(forward);
         String t = tokens.type().dim(1).symbols().getFirst();
