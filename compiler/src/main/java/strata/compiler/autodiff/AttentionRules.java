@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import strata.compiler.graph.Attr;
-import strata.compiler.graph.GraphPrinter;
 import strata.compiler.graph.Op;
 import strata.compiler.graph.OpKind;
 import strata.compiler.graph.Region;
@@ -43,14 +42,9 @@ final class AttentionRules {
         return b.b.op(OpKind.ATTENTION_GRAD, operands, attrs, null, regions);
     }
 
-    /** The values a region reads from the graph are not differentiated: refuse when a trainable one is among them. */
+    /** Adjoints of the tensors the regions read from the graph: see {@link ScoreCaptures}. */
     static Map<Value, Value> capturedAdjoints(Op op, Value dout, Predicate<Value> needs, AdjointBuilder b) {
-        for (Value c : Adjoints.captures(op))
-            if (needs.test(c))
-                throw new UnsupportedOperationException("autodiff: `" + GraphPrinter.opLine(op) + "`: its score region reads %" + c.id()
-                        + " (" + c.type() + "), which depends on a trainable parameter; gradients through the values a region "
-                        + "captures are not supported yet: freeze that parameter");
-        return Map.of();
+        return ScoreCaptures.adjoints(op, dout, needs, b);
     }
 
     /** A copy of a region with fresh argument and result ids (a region is defined once per op). */
