@@ -71,15 +71,17 @@ public final class DecodeProgram {
 
     /** The decode program of {@code forward}, or a {@link NotDecodable} saying why there is none. */
     public static Result build(Graph forward) {
-        if (forward.opsOf(OpKind.ATTENTION).isEmpty())
-            throw new NotDecodable("@" + forward.name() + " has no attention, so there are no keys and values to cache");
         requireCausal(forward);
         Op tokens = tokensInput(forward);
         String t = tokens.type().dim(1).symbols().getFirst();
         for (String s : List.of(PAST, NEW))
             if (forward.symbols().contains(s) && !s.equals(t))
                 throw new NotDecodable("cannot decode @" + forward.name() + " with a KV cache: it already uses the dimension symbol " + s);
-        return new DecodeProgram(forward, t).rewrite();
+        Result r = new DecodeProgram(forward, t).rewrite();
+        // checked last, so that an op that mixes tokens is named first
+        if (forward.opsOf(OpKind.ATTENTION).isEmpty())
+            throw new NotDecodable("@" + forward.name() + " has no attention, so there are no keys and values to cache");
+        return r;
     }
 
     /** Whether {@code forward} decodes with a KV cache; empty when it does, else the reason it does not. */

@@ -191,6 +191,23 @@ class KvDecodeTest {
         assertTrue(DecodeProgram.refusal(forward("gpt2.strata")).isEmpty());
     }
 
+    @Test
+    void aModelWithoutAttentionHasNothingToCacheAndSaysSo() {
+        var b = ModelFiles.buildText("mlp_lm.strata", """
+                import prelude
+                model MlpLm {
+                  input tokens: i32[B, T]
+                  wte = Embedding(16, 8)
+                  ffn = MLP(8, 16)
+                  forward { return ffn(wte(tokens)) @ wte.weight^T }
+                }
+                """, null);
+        assertTrue(b.result() != null, b.rendered());
+        Graph g = PassManager.parse("default").run(b.graph());
+        NotDecodable e = assertThrows(NotDecodable.class, () -> DecodeProgram.build(g));
+        assertTrue(e.getMessage().contains("has no attention, so there are no keys and values to cache"), e.getMessage());
+    }
+
     private static RefTensor columns(RefTensor x, int from, int to) {
         int b = (int) x.dim(0), t = (int) x.dim(1);
         double[] out = new double[b * (to - from)];
