@@ -3,6 +3,7 @@ package strata.compiler.lower;
 import static strata.compiler.lower.Nest.*;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,30 +28,64 @@ import strata.compiler.kernel.ScalarOp;
  * dz_ij = scale dS_ij score'(z_ij), dq_i = sum_j dz_ij k_j, dk_j = sum_i dz_ij q_i and
  * dv_j = sum_i P_ij dout_i, summed over the query heads of a key/value head's group.
  *
+ * <p>The ops that differentiate one attention ({@link AttentionGradSiblings}) are lowered
+ * together, and a lone op the same way with fewer outputs:
  * <ul>
- * <li>wrt = q (and score): one kernel per query row. A first pass over the keys finds the row's
- *     maximum m, sum l and D online (each rescaled by exp(m_old - m_new) as the maximum grows,
- *     as the forward's output row is); a second pass accumulates dq_i (or writes dS_i).
- * <li>wrt = k, v: a kernel per query row stores (m, l, D) into a B x H x Tq x 3 buffer (the O(Tq)
- *     statistics of Algorithm 2's L and D), then a kernel per key row j, parallel over
- *     B x Hkv x Tk so that no two threads write one row, loops over the group's query heads and
- *     the queries, recomputing P_ij from the statistics.
+ * <li>a kernel per query row: a first pass over the keys finds the row's maximum m, sum l and D
+ *     online (each rescaled by exp(m_old - m_new) as the maximum grows, as the forward's output
+ *     row is); with dk or dv wanted it stores the row's log-sum-exp L = m + log l and D into a
+ *     B x H x Tq x 2 buffer (Algorithm 2's L and D); with dq wanted a second pass accumulates
+ *     dq_i (or, wrt = score, writes dS_i);
+ * <li>with dk or dv wanted, a kernel per key row j, parallel over B x Hkv x Tk so that no two
+ *     threads write one row, loops over the group's query heads and the queries, recomputing
+ *     P_ij = exp(u_ij - L_i) and dP_ij once for both dk_j and dv_j.
  * </ul>
- * A causal conjunct of the mask bounds the loops as in the forward: keys j < i + offset for a
- * query row, queries i > j - offset for a key row. A query row that sees no key contributes
- * nothing, as in the reference interpreter.
+ * So dq, dk and dv cost 6 dot products of length d per visible (i, j) (two passes of 2 for dq,
+ * 2 for dk and dv) against 13 when each op recomputed everything alone. A causal conjunct of the
+ * mask bounds the loops as in the forward: keys j < i + offset for a query row, queries
+ * i > j - offset for a key row. A query row that sees no key contributes nothing, as in the
+ * reference interpreter.
  */
 final class FusedAttentionGrad {
     private FusedAttentionGrad() {}
 
     static List<Kernel> lower(String name, Op op, Map<Value, Op> producers) {
-        Rows x = new Rows(op, producers);
         String wrt = op.strAttr("wrt", "");
         return switch (wrt) {
-            case "q", "score" -> List.of(x.queryRows(name, wrt.equals("score")));
-            case "k", "v" -> List.of(x.statistics(name + "_stats", wrt.equals("k")), x.keyRows(name, wrt.equals("k")));
+            case "score" -> List.of(new Rows(op, producers).queryRows(name, null, true, false, false));
+            case "q", "k", "v" -> lowerTogether(name, List.of(op), producers);
             default -> throw new IllegalArgumentException("attention_grad: wrt must be q, k, v or score, got `" + wrt + "`");
         };
+    }
+
+    /**
+     * Siblings wrt q, k and/or v (each at most once, {@link AttentionGradSiblings#siblings} of
+     * one another): the statistics once, dq in the query-row kernel, dk and dv in one key-row kernel.
+     */
+    static List<Kernel> lowerTogether(String name, List<Op> ops, Map<Value, Op> producers) {
+        Rows x = new Rows(ops.getFirst(), producers);
+        Map<String, Kernel.Buffer> outs = new HashMap<>();
+        for (Op op : ops) {
+            String wrt = op.strAttr("wrt", "");
+            if (!List.of("q", "k", "v").contains(wrt) || outs.containsKey(wrt))
+                throw new IllegalArgumentException("attention_grad siblings: wrt `" + wrt + "` is not one of q, k, v or comes twice");
+            outs.put(wrt, new Kernel.Buffer(KernelLowering.bufferName(op.result()), x.t, op.type().shape(), Kernel.Access.INOUT));
+        }
+        Kernel.Buffer dq = outs.get("q"), dk = outs.get("k"), dv = outs.get("v");
+        List<Kernel> kernels = new ArrayList<>();
+        boolean keys = dk != null || dv != null;
+        if (dq != null || keys) kernels.add(x.queryRows(dq != null ? name : name + "_stats", dq, false, keys, dk != null));
+        if (keys) kernels.add(x.keyRows(name + (dq != null ? "_kv" : ""), dk, dv));
+        return kernels;
+    }
+
+    /**
+     * A loop over the head dimension as SIMD lanes: 16 f32 lanes, one AVX-512 register. The
+     * dot products are reductions, which LLVM vectorizes because the CPU backend's float adds
+     * may be reassociated ({@code IrModule}); the axpys have independent lanes.
+     */
+    static KStmt lanes(String var, KExpr hi, List<KStmt> body) {
+        return new KStmt.Loop(var, i64(0), hi, KStmt.LoopKind.VECTOR, 16, body);
     }
 
     /** The kernels' common parts: sizes, buffers, and the score of one (b, h, i, j) recomputed as the forward computes it. */
@@ -59,7 +94,7 @@ final class FusedAttentionGrad {
         final Map<Value, Op> producers;
         final AttentionLowering.Sizes z;
         final DType t;
-        final Kernel.Buffer dout, out;
+        final Kernel.Buffer dout;
         final Optional<Region> mask, score, scoreGrad;
         final FusedAttention.Diagonal diag;
         /** The graph values the kernel being built reads, by buffer (q, k, v, dout and the regions' captures). */
@@ -72,7 +107,6 @@ final class FusedAttentionGrad {
             t = z.dtype();
             Value dv = op.operands().get(3);
             dout = in(KernelLowering.bufferName(dv), dv.type().dtype(), dv.type().shape());
-            out = new Kernel.Buffer(KernelLowering.bufferName(op.result()), t, op.type().shape(), Kernel.Access.INOUT);
             mask = op.region("mask");
             score = op.region("score");
             scoreGrad = op.region("score_grad");
@@ -86,11 +120,11 @@ final class FusedAttentionGrad {
             for (int a = 0; a < 4; a++) reads.put(op.operands().get(a), a == 3 ? dout : List.of(z.q(), z.k(), z.v()).get(a));
         }
 
-        /** The kernel over what it reads (each buffer once) and then {@code more}. */
+        /** The kernel over what it reads (each buffer once) and then {@code more} (nulls skipped). */
         private Kernel finish(String name, List<KStmt> body, Kernel.Buffer... more) {
             List<Kernel.Buffer> buffers = new ArrayList<>();
             for (Kernel.Buffer b : reads.values()) if (buffers.stream().noneMatch(y -> y.name().equals(b.name()))) buffers.add(b);
-            buffers.addAll(List.of(more));
+            for (Kernel.Buffer b : more) if (b != null) buffers.add(b);
             return kernel(name, buffers, body);
         }
 
@@ -108,7 +142,7 @@ final class FusedAttentionGrad {
                     ? RegionLowering.inline(mask.get(), List.of(b, h, i, j), producers, reads) : null;
             return List.of(
                     local("dot", f(0, t)),
-                    loop("c", dim(z.d()), List.of(assign("dot", bin(ScalarOp.ADD, dot,
+                    lanes("c", dim(z.d()), List.of(assign("dot", bin(ScalarOp.ADD, dot,
                             bin(ScalarOp.MUL, load(z.q(), List.of(b, h, i, c)), load(z.k(), List.of(b, kvh, j, c))))))),
                     local("s", visible == null ? scored : new KExpr.Select(visible, scored, f(Double.NEGATIVE_INFINITY, t))));
         }
@@ -116,15 +150,29 @@ final class FusedAttentionGrad {
         /** Local {@code dp} = dout_i . v_j. */
         List<KStmt> dp(KExpr b, KExpr h, KExpr i, KExpr j) {
             KExpr c = idx("c"), kvh = bin(ScalarOp.DIV, h, dim(z.group()));
-            return List.of(local("dp", f(0, t)), loop("c", dim(z.dv()), List.of(assign("dp", bin(ScalarOp.ADD, var("dp", t),
+            return List.of(local("dp", f(0, t)), lanes("c", dim(z.dv()), List.of(assign("dp", bin(ScalarOp.ADD, var("dp", t),
                     bin(ScalarOp.MUL, load(dout, List.of(b, h, i, c)), load(z.v(), List.of(b, kvh, j, c))))))));
         }
 
-        /** P_ij from the row's statistics m and l: 0 for a hidden key (and so for every key of an empty row). */
-        KExpr p(KExpr m, KExpr l) {
+        /**
+         * {@code acc[.., c] += x * row[.., c]} over the head dimension: an axpy whose lanes are
+         * independent, so LLVM vectorizes it without being told.
+         */
+        KStmt axpy(Kernel.Buffer acc, List<KExpr> at, KExpr x, Kernel.Buffer row, List<KExpr> from, Dim width) {
+            KExpr c = idx("c");
+            List<KExpr> ai = new ArrayList<>(at), fi = new ArrayList<>(from);
+            ai.add(c);
+            fi.add(c);
+            return lanes("c", dim(width), List.of(store(acc, ai, bin(ScalarOp.ADD, load(acc, ai), bin(ScalarOp.MUL, x, load(row, fi))))));
+        }
+
+        /**
+         * P_ij = exp(s - L) from the row's log-sum-exp L (FlashAttention-2, Algorithm 2, line 11),
+         * so no division per key: 0 for a hidden key (and so for every key of an empty row).
+         */
+        KExpr p(KExpr lse) {
             KExpr s = var("s", t);
-            return new KExpr.Select(bin(ScalarOp.EQ, s, f(Double.NEGATIVE_INFINITY, t)), f(0, t),
-                    bin(ScalarOp.DIV, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, m)), l));
+            return new KExpr.Select(bin(ScalarOp.EQ, s, f(Double.NEGATIVE_INFINITY, t)), f(0, t), KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, lse)));
         }
 
         /** dz_ij = scale dS_ij score'(z_ij) with dS_ij = p (dp - D); zero where p is (the interpreter skips those keys). */
@@ -159,9 +207,9 @@ final class FusedAttentionGrad {
         }
 
         /**
-         * The first pass over a row's keys: locals m, l and (withD) a = sum_j exp(u_j - m) dp_j,
-         * each rescaled by corr = exp(m_old - m_new) when the maximum grows (Milakov and
-         * Gimelshein 2018), so that D = a / l at the end.
+         * The first pass over a row's keys: locals m, l and a = sum_j exp(u_j - m) dp_j, each
+         * rescaled by corr = exp(m_old - m_new) when the maximum grows (Milakov and Gimelshein
+         * 2018); then D = a / l and L = m + log l (-inf for a row that sees no key).
          */
         List<KStmt> onlineStatistics(KExpr b, KExpr h, KExpr i, boolean withD) {
             KExpr m = var("m", t), l = var("l", t), a = var("a", t), mNew = var("m_new", t), corr = var("corr", t), pu = var("pu", t);
@@ -181,82 +229,86 @@ final class FusedAttentionGrad {
             List<KStmt> out = new ArrayList<>(List.of(local("m", negInf), local("l", zero)));
             if (withD) out.add(local("a", zero));
             out.add(loop("j", keyEnd(i), perKey));
-            if (withD) out.add(local("D", new KExpr.Select(bin(ScalarOp.GT, l, zero), bin(ScalarOp.DIV, a, l), zero)));
+            KExpr seen = bin(ScalarOp.GT, l, zero);
+            if (withD) out.add(local("D", new KExpr.Select(seen, bin(ScalarOp.DIV, a, l), zero)));
+            out.add(local("L", new KExpr.Select(seen, bin(ScalarOp.ADD, m, KExpr.unary(ScalarOp.LOG, l)), negInf)));
             return out;
         }
 
-        /** wrt = q: dq_i = sum_j dz_ij k_j; wrt = score: dS_ij, zero past the visited keys. */
-        Kernel queryRows(String name, boolean wrtScore) {
-            begin();
-            KExpr b = idx("b"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
-            KExpr kvh = bin(ScalarOp.DIV, h, dim(z.group()));
-            List<KStmt> row = queryRow();
-            row.addAll(onlineStatistics(b, h, i, true));
-            List<KStmt> perKey = new ArrayList<>(score(b, h, i, j));
-            perKey.add(local("p", p(var("m", t), var("l", t))));
-            perKey.addAll(dp(b, h, i, j));
-            if (wrtScore) {
-                perKey.add(store(out, List.of(b, h, i, j), bin(ScalarOp.MUL, var("p", t), bin(ScalarOp.SUB, var("dp", t), var("D", t)))));
-                row.add(loop("j", keyEnd(i), perKey));
-                row.add(new KStmt.Loop("j", keyEnd(i), dim(z.tk()), KStmt.LoopKind.SERIAL, 0, List.of(store(out, List.of(b, h, i, j), f(0, t)))));
-            } else {
-                perKey.add(local("dz", dz(b, h, i, j, var("D", t))));
-                perKey.add(loop("c", dim(z.d()), List.of(store(out, List.of(b, h, i, c), bin(ScalarOp.ADD, load(out, List.of(b, h, i, c)),
-                        bin(ScalarOp.MUL, var("dz", t), load(z.k(), List.of(b, kvh, j, c))))))));
-                row.add(loop("c", dim(z.d()), List.of(store(out, List.of(b, h, i, c), f(0, t)))));
-                row.add(loop("j", keyEnd(i), perKey));
-            }
-            return finish(name, List.of(overQueryRows(row)), out);
-        }
-
+        /** The row statistics L (and D, {@code withD}) per query row, between the two kernels. */
         Kernel.Buffer statsBuffer(boolean withD, Kernel.Access access) {
-            return new Kernel.Buffer(out.name() + "_stats", t, List.of(z.batch(), z.heads(), z.tq(), Dim.of(withD ? 3 : 2)), access);
-        }
-
-        /** Per query row: (m, l, D) into the statistics buffer; D only for dk. */
-        Kernel statistics(String name, boolean withD) {
-            begin();
-            KExpr b = idx("b"), h = idx("h"), i = idx("i");
-            Kernel.Buffer stats = statsBuffer(withD, Kernel.Access.OUT);
-            List<KStmt> row = queryRow();
-            row.addAll(onlineStatistics(b, h, i, withD));
-            row.add(store(stats, List.of(b, h, i, i64(0)), var("m", t)));
-            row.add(store(stats, List.of(b, h, i, i64(1)), var("l", t)));
-            if (withD) row.add(store(stats, List.of(b, h, i, i64(2)), var("D", t)));
-            return finish(name, List.of(overQueryRows(row)), stats);
+            return new Kernel.Buffer(KernelLowering.bufferName(op.result()) + "_stats", t, List.of(z.batch(), z.heads(), z.tq(), Dim.of(withD ? 2 : 1)), access);
         }
 
         /**
-         * Per key row j of key/value head kh: dk_j = sum over the group's heads h and the queries i
-         * of dz_ij q_i, or dv_j = sum of P_ij dout_i.
+         * Per query row: the statistics; then with {@code dq} a second pass accumulating
+         * dq_i = sum_j dz_ij k_j, or with {@code wrtScore} writing dS_ij into {@code scoreOut}
+         * (zero past the visited keys); with {@code keep}, L (and D, {@code keepD}: only dk
+         * needs it) into the statistics buffer for the key rows.
          */
-        Kernel keyRows(String name, boolean wrtK) {
+        Kernel queryRows(String name, Kernel.Buffer dq, boolean wrtScore, boolean keep, boolean keepD) {
             begin();
-            Kernel.Buffer stats = statsBuffer(wrtK, Kernel.Access.IN);
-            KExpr r = idx("r"), b = idx("b"), kh = idx("kh"), g = idx("g"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
-            Dim kvHeads = z.k().shape().get(1);
-            Dim width = wrtK ? z.d() : z.dv();
-            List<KStmt> perQuery = new ArrayList<>(score(b, h, i, j));
-            perQuery.add(local("p", p(load(stats, List.of(b, h, i, i64(0))), load(stats, List.of(b, h, i, i64(1))))));
-            if (wrtK) {
-                perQuery.addAll(dp(b, h, i, j));
-                perQuery.add(local("dz", dz(b, h, i, j, load(stats, List.of(b, h, i, i64(2))))));
+            KExpr b = idx("b"), h = idx("h"), i = idx("i"), j = idx("j");
+            KExpr kvh = bin(ScalarOp.DIV, h, dim(z.group()));
+            Kernel.Buffer scoreOut = wrtScore ? new Kernel.Buffer(KernelLowering.bufferName(op.result()), t, op.type().shape(), Kernel.Access.INOUT) : null;
+            boolean withD = dq != null || wrtScore || keepD;
+            Kernel.Buffer stats = keep ? statsBuffer(keepD, Kernel.Access.OUT) : null;
+            List<KStmt> row = queryRow();
+            row.addAll(onlineStatistics(b, h, i, withD));
+            if (keep) {
+                row.add(store(stats, List.of(b, h, i, i64(0)), var("L", t)));
+                if (keepD) row.add(store(stats, List.of(b, h, i, i64(1)), var("D", t)));
             }
-            KExpr term = wrtK ? bin(ScalarOp.MUL, var("dz", t), load(z.q(), List.of(b, h, i, c)))
-                    : bin(ScalarOp.MUL, var("p", t), load(dout, List.of(b, h, i, c)));
-            perQuery.add(loop("c", dim(width), List.of(store(out, List.of(b, kh, j, c), bin(ScalarOp.ADD, load(out, List.of(b, kh, j, c)), term)))));
+            if (dq != null || wrtScore) {
+                List<KStmt> perKey = new ArrayList<>(score(b, h, i, j));
+                perKey.add(local("p", p(var("L", t))));
+                perKey.addAll(dp(b, h, i, j));
+                if (wrtScore) {
+                    perKey.add(store(scoreOut, List.of(b, h, i, j), bin(ScalarOp.MUL, var("p", t), bin(ScalarOp.SUB, var("dp", t), var("D", t)))));
+                    row.add(loop("j", keyEnd(i), perKey));
+                    row.add(new KStmt.Loop("j", keyEnd(i), dim(z.tk()), KStmt.LoopKind.SERIAL, 0, List.of(store(scoreOut, List.of(b, h, i, j), f(0, t)))));
+                } else {
+                    perKey.add(local("dz", dz(b, h, i, j, var("D", t))));
+                    perKey.add(axpy(dq, List.of(b, h, i), var("dz", t), z.k(), List.of(b, kvh, j), z.d()));
+                    KExpr c = idx("c");
+                    row.add(loop("c", dim(z.d()), List.of(store(dq, List.of(b, h, i, c), f(0, t)))));
+                    row.add(loop("j", keyEnd(i), perKey));
+                }
+            }
+            return finish(name, List.of(overQueryRows(row)), stats, dq, scoreOut);
+        }
+
+        /**
+         * Per key row j of key/value head kh: dk_j = sum over the group's heads h and the queries
+         * i of dz_ij q_i, and dv_j = sum of P_ij dout_i, from one P_ij and dP_ij per (i, j);
+         * either may be null.
+         */
+        Kernel keyRows(String name, Kernel.Buffer dk, Kernel.Buffer dv) {
+            begin();
+            Kernel.Buffer stats = statsBuffer(dk != null, Kernel.Access.IN);
+            KExpr r = idx("r"), b = idx("b"), kh = idx("kh"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
+            Dim kvHeads = z.k().shape().get(1);
+            List<KStmt> perQuery = new ArrayList<>(score(b, h, i, j));
+            perQuery.add(local("p", p(load(stats, List.of(b, h, i, i64(0))))));
+            if (dv != null) perQuery.add(axpy(dv, List.of(b, kh, j), var("p", t), dout, List.of(b, h, i), z.dv()));
+            if (dk != null) {
+                perQuery.addAll(dp(b, h, i, j));
+                perQuery.add(local("dz", dz(b, h, i, j, load(stats, List.of(b, h, i, i64(1))))));
+                perQuery.add(axpy(dk, List.of(b, kh, j), var("dz", t), z.q(), List.of(b, h, i), z.d()));
+            }
             // the mask hides key j from the queries before the diagonal: i >= j + 1 - offset
             KExpr first = diag.offset() == null ? i64(0) : add(j, i64(1 - diag.offset()));
             List<KStmt> row = new ArrayList<>(List.of(
                     local("b", bin(ScalarOp.DIV, r, dim(kvHeads.times(z.tk())))),
                     local("kh", bin(ScalarOp.MOD, bin(ScalarOp.DIV, r, dim(z.tk())), dim(kvHeads))),
-                    local("j", bin(ScalarOp.MOD, r, dim(z.tk()))),
-                    loop("c", dim(width), List.of(store(out, List.of(b, kh, j, c), f(0, t)))),
-                    loop("g", dim(z.group()), List.of(
-                            local("h", add(bin(ScalarOp.MUL, kh, dim(z.group())), g)),
-                            new KStmt.Loop("i", first, dim(z.tq()), KStmt.LoopKind.SERIAL, 0, perQuery)))));
+                    local("j", bin(ScalarOp.MOD, r, dim(z.tk())))));
+            if (dk != null) row.add(loop("c", dim(z.d()), List.of(store(dk, List.of(b, kh, j, c), f(0, t)))));
+            if (dv != null) row.add(loop("c", dim(z.dv()), List.of(store(dv, List.of(b, kh, j, c), f(0, t)))));
+            row.add(loop("g", dim(z.group()), List.of(
+                    local("h", add(bin(ScalarOp.MUL, kh, dim(z.group())), idx("g"))),
+                    new KStmt.Loop("i", first, dim(z.tq()), KStmt.LoopKind.SERIAL, 0, perQuery))));
             KStmt rows = new KStmt.Loop("r", i64(0), dim(z.batch().times(kvHeads).times(z.tk())), KStmt.LoopKind.PARALLEL, 0, row);
-            return finish(name, List.of(rows), stats, out);
+            return finish(name, List.of(rows), stats, dk, dv);
         }
     }
 }
