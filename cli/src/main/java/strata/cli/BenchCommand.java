@@ -30,16 +30,26 @@ final class BenchCommand implements Callable<Integer> {
     static final String CHILD_MARK = "STRATA_BENCH_CHILD";
     private static final List<String> PEER_VARIABLES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
 
-    enum What { matmul, attention, softmax, layernorm, model, random }
+    enum What { matmul, attention, softmax, layernorm, model, random, train_step }
 
-    @Parameters(index = "0", paramLabel = "WHAT", description = "what to measure: ${COMPLETION-CANDIDATES}") What what;
+    /** Bench names as users write them: {@code train-step}. */
+    static final class WhatName implements picocli.CommandLine.ITypeConverter<What> {
+        @Override public What convert(String s) { return What.valueOf(s.replace('-', '_')); }
+    }
+
+    @Parameters(index = "0", paramLabel = "WHAT", converter = BenchCommand.WhatName.class, description = "what to measure: matmul, attention, softmax, layernorm, model, random, train-step") What what;
     @Option(names = "--threads", description = "threads for ours and the peer (default: ${DEFAULT-VALUE})") int threads = 2;
     @Option(names = "--case", paramLabel = "MxNxK", description = "a shape instead of the acceptance cases (repeatable)") List<String> cases = new ArrayList<>();
     @Option(names = "--transpose-b", description = "B is given as [N, K] (x @ W^T)") boolean transposeB;
     @Option(names = "--backward", description = "attention: time the fused backward (dq, dk, dv) against the forward") boolean backward;
     @Option(names = "--seconds", description = "measuring time per case and side (default: ${DEFAULT-VALUE})") double seconds = 1.0;
     @Option(names = "--model", paramLabel = "FILE", description = "model: the model file (default: models/gpt2.strata)") Path model;
-    @Option(names = "--preset", description = "model: the preset (default: ${DEFAULT-VALUE})") String preset = "small";
+    @Option(names = "--preset", description = "model, train-step: the preset (default: ${DEFAULT-VALUE})") String preset = "small";
+    @Option(names = "--batch", description = "train-step: B (default: 4)") Integer batch;
+    @Option(names = "--length", description = "train-step: T (default: 64)") Integer length;
+    @Option(names = "--mask", description = "attention: the mask, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})") AttentionBench.MaskKind mask = AttentionBench.MaskKind.causal;
+    @Option(names = "--window", description = "attention --mask sliding: keys each query sees, itself included (default: ${DEFAULT-VALUE})") long window = 128;
+    @Option(names = "--sinks", description = "attention --mask sliding: leading keys every query also sees (default: ${DEFAULT-VALUE})") long sinks = 0;
 
     @Override public Integer call() throws IOException, InterruptedException {
         boolean clean = PEER_VARIABLES.stream().allMatch(v -> System.getenv(v) == null);
@@ -50,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
             case matmul -> new MatmulBench(threads, transposeB, seconds).run(cases.isEmpty() ? MatmulBench.ACCEPTANCE : cases, System.out);
             case attention -> {
                 try (KernelPool pool = new KernelPool(threads)) {
-                    if (!backward) AttentionBench.run(System.out, 4, 12, 1024, 64, pool);
+                    if (!backward) AttentionBench.run(System.out, mask, window, sinks, 4, 12, 1024, 64, pool);
                     else for (long[] c : AttentionBackwardBench.CASES) AttentionBackwardBench.run(System.out, c[0], c[1], c[2], c[3], pool);
                 }
                 yield 0;
@@ -63,6 +73,17 @@ final class BenchCommand implements Callable<Integer> {
                 if (r == null) yield 1;
                 try (KernelPool pool = new KernelPool(threads)) {
                     ModelBench.run(System.out, r, 4, 256, pool);
+                }
+                yield 0;
+            }
+            case train_step -> {
+                Frontend fe = new Frontend();
+                Path file = model != null ? model : Path.of(System.getProperty("strata.home", "."), "models", "gpt2.strata");
+                if (fe.load(file, System.err) == null) yield 1;
+                var r = fe.elaborateTraining(null, preset, java.util.Map.of(), null, System.err);
+                if (r == null) yield 1;
+                try (KernelPool pool = new KernelPool(threads)) {
+                    strata.cli.bench.TrainStepBench.run(System.out, r, batch == null ? 4 : batch, length == null ? 64 : length, pool);
                 }
                 yield 0;
             }
@@ -100,6 +121,9 @@ final class BenchCommand implements Callable<Integer> {
         if (model != null) cmd.addAll(List.of("--model", model.toAbsolutePath().toString()));
         cmd.addAll(List.of("--preset", preset));
         if (backward) cmd.add("--backward");
+        cmd.addAll(List.of("--mask", mask.name(), "--window", Long.toString(window), "--sinks", Long.toString(sinks)));
+        if (batch != null) cmd.addAll(List.of("--batch", batch.toString()));
+        if (length != null) cmd.addAll(List.of("--length", length.toString()));
         for (String c : cases) cmd.addAll(List.of("--case", c));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         PEER_VARIABLES.forEach(pb.environment()::remove);

@@ -60,6 +60,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed") Long seed;
     @Option(names = "--out", description = "the run's directory (default: runs/MODEL-PRESET)") Path out;
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint") boolean resume;
+    @Option(names = "--freeze", paramLabel = "GLOB", description = "parameters not to train, by name (repeatable): 'wte.*', 'h.0.*'") List<String> freeze = new ArrayList<>();
+    @Option(names = "--accumulate", description = "micro-batches per update (gradient accumulation)") Long accumulate;
     @Option(names = "--profile", description = "print where the training step's time goes, by kind of kernel") boolean profile;
     @Option(names = "--sample", description = "characters to generate at the end (default: ${DEFAULT-VALUE})") int sample = 300;
 
@@ -78,6 +80,7 @@ final class TrainCommand implements Callable<Integer> {
         if (evalBatches != null) over.put("eval_batches", evalBatches);
         if (checkpointEvery != null) over.put("checkpoint_every", checkpointEvery);
         if (seed != null) over.put("seed", seed);
+        if (accumulate != null) over.put("accumulate", accumulate);
         try {
             return train(fe, r, new Recipe(r.training(), over));
         } catch (CompileError e) {
@@ -124,16 +127,23 @@ final class TrainCommand implements Callable<Integer> {
 
             @Override public long tokensPerBatch() { return (long) batchSize * block; }
         };
+        long tokensPerStep = batches.tokensPerBatch() * recipe.integer("accumulate", 1);
         double peak = recipe.num("lr", 1e-3);
         Schedule schedule = new Schedule(Schedule.decay(recipe.str("decay", "cosine")), peak, recipe.num("min_lr", peak / 10),
                 recipe.integer("warmup", 100), total);
         String opt = recipe.str("optimizer", "adamw");
-        Optimizer.Settings settings = switch (opt) {
+        Optimizer.Settings settings0 = switch (opt) {
             case "adamw" -> new Optimizer.Settings(Optimizer.Kind.ADAMW, recipe.num("beta1", 0.9), recipe.num("beta2", 0.999), recipe.num("eps", 1e-8),
                     recipe.num("weight_decay", 0.1), 0, recipe.num("clip", 1.0));
             case "sgd" -> new Optimizer.Settings(Optimizer.Kind.SGD, 0, 0, 0, recipe.num("weight_decay", 0), recipe.num("momentum", 0.9), recipe.num("clip", 0));
             default -> throw new CompileError(recipe.span("optimizer"), "unknown optimizer `" + opt + "`", "use adamw or sgd");
         };
+        Optimizer.Settings settings = settings0;
+        double layerDecay = recipe.num("layer_lr_decay", 1.0);
+        if (layerDecay != 1.0) settings = settings.withLayerScale(LayerDepth.of(g, layerDecay));
+        int micro = (int) recipe.integer("accumulate", 1);
+        List<java.nio.file.PathMatcher> frozen = freeze.stream().map(p -> java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + p)).toList();
+        java.util.function.Predicate<String> trainable = n -> frozen.stream().noneMatch(m -> m.matches(Path.of(n)));
         String sourceHash = sha256(Files.readString(file));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("strata.model_file", file.toAbsolutePath().normalize().toString());
@@ -148,8 +158,9 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, Tensor> init = new LinkedHashMap<>();
             for (Op p : g.params()) init.putIfAbsent(p.strAttr("name", ""), ParamInit.of(arena, p, runSeed));
             long c0 = System.nanoTime();
-            Trainer trainer = new Trainer(g, n -> true, init, settings, schedule, 1, runSeed, pool);
+            Trainer trainer = new Trainer(g, trainable, init, settings, schedule, micro, runSeed, pool);
             long c1 = System.nanoTime();
+            if (trainer.layout().parameterCount() == 0) throw new IllegalArgumentException("--freeze leaves no parameter to train");
             System.out.printf("%s: %,d parameters trained; %d kernels in the training step, compiled in %.1f s%n", name,
                     trainer.layout().parameterCount(), trainer.kernelCount(), (c1 - c0) / 1e9);
             System.out.printf("data: %s (%,d train and %,d validation characters, vocabulary %d); batch %d x %d%n", dataFile,
@@ -174,12 +185,12 @@ final class TrainCommand implements Callable<Integer> {
             double trainNanos = 0, lastVal = Double.NaN;
             for (long s = start; s < total; s++) {
                 long t0 = System.nanoTime();
-                Trainer.StepResult res = trainer.step(s, batches, 1);
+                Trainer.StepResult res = trainer.step(s, batches, micro);
                 long t1 = System.nanoTime();
                 trainNanos += t1 - t0;
                 if (!Double.isFinite(res.loss()))
                     throw new IllegalStateException("the loss became " + res.loss() + " at step " + s + "; the last checkpoint in " + dir + " is intact (lower --lr?)");
-                double tps = batches.tokensPerBatch() * (s + 1 - start) / (trainNanos / 1e9);
+                double tps = tokensPerStep * (s + 1 - start) / (trainNanos / 1e9);
                 boolean last = s + 1 == total, eval = last || (every > 0 && (s + 1) % every == 0);
                 double val = Double.NaN;
                 if (eval) {
@@ -206,7 +217,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("checkpoint: " + dir.resolve(TrainCheckpoint.FILE) + "; log: " + dir.resolve("loss.csv") + ", " + dir.resolve("loss.png"));
             if (!Double.isNaN(lastVal)) System.out.printf("val_loss: %.4f%n", lastVal);
             System.out.printf("train_seconds: %.1f%n", trainNanos / 1e9);
-            System.out.printf("tokens_per_s: %.0f%n", batches.tokensPerBatch() * (total - start) / Math.max(trainNanos / 1e9, 1e-9));
+            System.out.printf("tokens_per_s: %.0f%n", tokensPerStep * (total - start) / Math.max(trainNanos / 1e9, 1e-9));
             trainer.close();
         }
         return 0;

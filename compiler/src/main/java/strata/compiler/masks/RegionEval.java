@@ -36,6 +36,11 @@ public final class RegionEval {
 
     /** Whether q sees k, for sample b and head h. */
     public boolean visible(long b, long h, long q, long k) {
+        return valueOf(region.yield(), b, h, q, k) != 0;
+    }
+
+    /** The number a value of the region (an argument or an op's scalar result) takes at (b, h, q, k); a bool is 0 or 1. */
+    public double valueOf(Value v, long b, long h, long q, long k) {
         num[0] = b;
         num[1] = h;
         num[2] = q;
@@ -45,7 +50,8 @@ public final class RegionEval {
             if (op.kind() == strata.compiler.graph.OpKind.GATHER) gather(op, r);
             else num[r] = compute(op);
         }
-        return num[slot.get(region.yield())] != 0;
+        Integer s = slot.get(v);
+        return s != null ? num[s] : data.of(v).item();
     }
 
     private double in(Op op, int i) {

@@ -33,8 +33,14 @@ public final class OptimizerGraphs {
      * AdamW (Loshchilov and Hutter 2019, Algorithm 2, in PyTorch's form): g = grad * grad_scale;
      * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p = p - lr (decay p + (m / bc1) / (sqrt(v / bc2) + eps)).
      */
-    public static Graph adamw() {
-        GraphBuilder b = new GraphBuilder("adamw");
+    public static Graph adamw() { return adamw(false); }
+
+    /**
+     * AdamW as above; with {@code layerwise}, an input {@code lr_scale: f32[N]} multiplies each
+     * element's learning rate (discriminative fine-tuning, Howard and Ruder 2018, sec. 3.2).
+     */
+    public static Graph adamw(boolean layerwise) {
+        GraphBuilder b = new GraphBuilder(layerwise ? "adamw_layerwise" : "adamw");
         b.declareSymbol("N");
         Value p = b.input("param", FLAT), grad = b.input("grad", FLAT), m = b.input("m", FLAT), v = b.input("v", FLAT);
         Value decay = b.input("decay", FLAT);
@@ -47,6 +53,7 @@ public final class OptimizerGraphs {
         Value mhat = b.op(OpKind.DIV, m1, bc1);
         Value denom = b.op(OpKind.ADD, b.op(OpKind.SQRT, b.op(OpKind.DIV, v1, bc2)), eps);
         Value step = b.op(OpKind.ADD, b.op(OpKind.MUL, decay, p), b.op(OpKind.DIV, mhat, denom));
+        if (layerwise) step = b.op(OpKind.MUL, b.input("lr_scale", FLAT), step);
         Value p1 = b.op(OpKind.SUB, p, b.op(OpKind.MUL, lr, step));
         return b.build(List.of(p1, m1, v1));
     }
@@ -64,6 +71,13 @@ public final class OptimizerGraphs {
         Value m1 = b.op(OpKind.ADD, b.op(OpKind.MUL, momentum, m), g);
         Value p1 = b.op(OpKind.SUB, p, b.op(OpKind.MUL, lr, m1));
         return b.build(List.of(p1, m1));
+    }
+
+    /** acc + grad: a micro-batch's gradient added into the accumulated one (written in place over acc). */
+    public static Graph accumulate() {
+        GraphBuilder b = new GraphBuilder("accumulate");
+        b.declareSymbol("N");
+        return b.build(List.of(b.op(OpKind.ADD, b.input("acc", FLAT), b.input("grad", FLAT))));
     }
 
     /** The squared L2 norm of a flat gradient: the global norm that clipping divides by, squared. */

@@ -22,16 +22,28 @@ import strata.runtime.Tensor;
 public final class Optimizer implements AutoCloseable {
     public enum Kind { ADAMW, SGD }
 
-    public record Settings(Kind kind, double beta1, double beta2, double eps, double weightDecay, double momentum, double clip) {
+    /**
+     * @param layerScale each parameter's learning-rate multiplier (layer-wise rates); null for 1 everywhere
+     */
+    public record Settings(Kind kind, double beta1, double beta2, double eps, double weightDecay, double momentum, double clip,
+                           java.util.function.ToDoubleFunction<FlatParams.Slot> layerScale) {
+        public Settings(Kind kind, double beta1, double beta2, double eps, double weightDecay, double momentum, double clip) {
+            this(kind, beta1, beta2, eps, weightDecay, momentum, clip, null);
+        }
+
         public static Settings adamw(double beta1, double beta2, double weightDecay, double clip) {
             return new Settings(Kind.ADAMW, beta1, beta2, 1e-8, weightDecay, 0, clip);
+        }
+
+        public Settings withLayerScale(java.util.function.ToDoubleFunction<FlatParams.Slot> scale) {
+            return new Settings(kind, beta1, beta2, eps, weightDecay, momentum, clip, scale);
         }
     }
 
     private final Settings settings;
     private final FlatParams layout;
     private final Arena arena = Arena.ofShared();
-    private final Tensor m, v, decay;
+    private final Tensor m, v, decay, lrScale;
     private final CpuExecutable update, norm;
     private final Map<String, Tensor> scalars = new HashMap<>();
     private long steps;
@@ -47,13 +59,27 @@ public final class Optimizer implements AutoCloseable {
         this.v = settings.kind() == Kind.ADAMW ? layout.allocate(arena) : null;
         this.decay = layout.allocate(arena);
         for (FlatParams.Slot s : layout.slots().values())
-            if (decays.test(s)) layout.view(decay, s.name()).data().elements(java.lang.foreign.ValueLayout.JAVA_FLOAT)
-                    .forEach(e -> e.set(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, (float) settings.weightDecay()));
-        Graph g = settings.kind() == Kind.ADAMW ? OptimizerGraphs.adamw() : OptimizerGraphs.sgd();
+            if (decays.test(s)) fill(layout.view(decay, s.name()).data(), (float) settings.weightDecay());
+        if (settings.layerScale() != null) {
+            if (settings.kind() != Kind.ADAMW) throw new IllegalArgumentException("layer-wise learning rates are implemented for AdamW");
+            this.lrScale = layout.allocate(arena);
+            for (FlatParams.Slot s : layout.slots().values()) {
+                fill(layout.view(lrScale, s.name()).data(), (float) settings.layerScale().applyAsDouble(s));
+            }
+        } else this.lrScale = null;
+        Graph g = settings.kind() == Kind.ADAMW ? OptimizerGraphs.adamw(lrScale != null) : OptimizerGraphs.sgd();
         this.update = CpuExecutable.compile(g, pool);
         this.norm = CpuExecutable.compile(OptimizerGraphs.squaredNorm(), pool);
         for (String s : List.of("lr", "grad_scale", "beta1", "beta2", "eps", "bc1", "bc2", "momentum"))
             scalars.put(s, Tensor.allocate(arena, DType.F32));
+    }
+
+    /** Sets every float of {@code seg} to {@code value} by doubling bulk copies. */
+    static void fill(java.lang.foreign.MemorySegment seg, float value) {
+        long n = seg.byteSize();
+        if (n < 4) return;
+        seg.set(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, value);
+        for (long done = 4; done < n; done *= 2) seg.asSlice(done, Math.min(done, n - done)).copyFrom(seg.asSlice(0, Math.min(done, n - done)));
     }
 
     /** The global L2 norm of a flat gradient. */
@@ -91,6 +117,7 @@ public final class Optimizer implements AutoCloseable {
             set("bc2", 1 - Math.pow(settings.beta2(), steps));
             for (String s : List.of("beta1", "beta2", "eps", "bc1", "bc2")) in.put(s, scalars.get(s));
             in.put("v", v);
+            if (lrScale != null) in.put("lr_scale", lrScale);
             into.add(v);
         } else {
             set("momentum", settings.momentum());

@@ -37,6 +37,10 @@ public final class Trainer implements AutoCloseable {
     private final double gradScale;
     private java.util.function.Consumer<Tensor> gradientHook = g -> { };
     private final long seed;
+    private final int accumulate;
+    private final Tensor microGrad;
+    private final List<Tensor> microInto;
+    private final CpuExecutable accumulateProgram;
 
     /**
      * @param training  a graph whose only output is the scalar loss
@@ -84,6 +88,17 @@ public final class Trainer implements AutoCloseable {
         for (var e : grads.gradients().entrySet()) gradInto.set(e.getValue(), layout.view(grad, e.getKey()));
         // dropout masks as in training, from each op's seed and the step's (a run-time value, so one program serves every step)
         this.gradProgram = CpuExecutable.compileForTraining(gg, pool);
+        this.accumulate = accumulate;
+        if (accumulate > 1) {
+            microGrad = layout.allocate(arena);
+            microInto = new ArrayList<>(gradInto);
+            for (var e : grads.gradients().entrySet()) microInto.set(e.getValue(), layout.view(microGrad, e.getKey()));
+            accumulateProgram = CpuExecutable.compile(strata.compiler.train.OptimizerGraphs.accumulate(), pool);
+        } else {
+            microGrad = null;
+            microInto = null;
+            accumulateProgram = null;
+        }
         this.lossProgram = CpuExecutable.compile(lossGraph, pool);
         this.optimizer = new Optimizer(settings, layout, s -> s.shape().length >= 2, pool);
     }
@@ -96,13 +111,21 @@ public final class Trainer implements AutoCloseable {
 
     /** One update at {@code step} (0-based) on the training batches {@code step * accumulate ...}. */
     public StepResult step(long step, Batches data, int accumulate) {
-        if (accumulate != 1) throw new UnsupportedOperationException("gradient accumulation is not wired yet");
-        double loss;
-        try (Arena a = Arena.ofConfined()) {
-            Map<String, Tensor> named = data.train(step, a);
-            List<Tensor> out = gradProgram.run(a, named, parameters(), gradInto, stepSeed(step));
-            loss = out.getFirst().get(0);
+        if (accumulate != this.accumulate)
+            throw new IllegalArgumentException("this trainer was made for " + this.accumulate + " micro-batches per update, not " + accumulate);
+        double loss = 0;
+        for (int i = 0; i < accumulate; i++) {
+            // micro-batch i of update `step` is batch step * accumulate + i; the first writes the
+            // gradient, the others write beside it and are added in
+            long micro = step * accumulate + i;
+            try (Arena a = Arena.ofConfined()) {
+                Map<String, Tensor> named = data.train(micro, a);
+                List<Tensor> out = gradProgram.run(a, named, parameters(), i == 0 ? gradInto : microInto, stepSeed(micro));
+                loss += out.getFirst().get(0);
+                if (i > 0) accumulateProgram.run(a, Map.of("acc", grad, "grad", microGrad), Map.of(), List.of(grad));
+            }
         }
+        loss /= accumulate;
         gradientHook.accept(grad);
         double lr = schedule.at(step);
         double norm = optimizer.step(params, grad, lr, gradScale);
@@ -148,6 +171,7 @@ public final class Trainer implements AutoCloseable {
     @Override public void close() {
         gradProgram.close();
         lossProgram.close();
+        if (accumulateProgram != null) accumulateProgram.close();
         optimizer.close();
         arena.close();
     }

@@ -36,7 +36,7 @@ class LoweringCheckTest {
     private static String output(String text, boolean training) {
         try {
             List<String> out = new ArrayList<>();
-            for (Graph g : GraphParser.parseAll(text)) out.add(GraphLowering.of(g, true, training).text());
+            for (Graph g : GraphParser.parseAll(text)) out.add((training ? GraphLowering.training(g) : GraphLowering.of(g)).text());
             return String.join("\n", out);
         } catch (RuntimeException e) {
             return e.getClass().getSimpleName() + ": " + e.getMessage();

@@ -31,7 +31,11 @@ class FusedMaskLibraryTest {
             "mask = sliding(5, sinks = 2)", "mask = document(seg)", "mask = visible(m)", "mask = cross_padding(len)",
             "mask = same_document(seg)", "mask = xlnet_content(rank)", "mask = xlnet_query(rank)", "mask = kbert(branch, anchor)",
             "mask = glm_blank(prefix)", "mask = id_tokens(3)", "mask = causal and padding(len)", "mask = not causal or padding(len)",
-            "mask = causal, score = alibi(slope)", "mask = causal, score = softcap(2.0)");
+            "mask = causal, score = alibi(slope)", "mask = causal, score = softcap(2.0)",
+            // combinations whose key loops the analysis splits: two ranges, partial and full parts, complements
+            "mask = sliding(17, sinks = 3) and padding(len)", "mask = prefix_lm(prefix) and padding(len)",
+            "mask = not sliding(4, sinks = 1)", "mask = document(seg) and sliding(9, sinks = 1)",
+            "mask = glm_blank(prefix) or sliding(3)", "mask = sliding(1, sinks = 7)");
 
     private static final List<Integer> LENGTHS = List.of(1, 2, 3, 7, 13, 31, 61, 97, 127, 131, 173, 251, 257, 293, 300);
 

@@ -118,4 +118,33 @@ class OptimizerTest {
             assertEquals((long) a * b + b + c * 3L, l.parameterCount());
         });
     }
+
+    @Test
+    void layerwiseRatesScaleEachParametersStep() {
+        FlatParams layout = layout(4, 6, 3);
+        double lr = 1e-2;
+        java.util.function.ToDoubleFunction<FlatParams.Slot> scale = s -> s.name().equals("w") ? 0.25 : s.name().equals("bias") ? 0.5 : 1.0;
+        SplittableRandom rnd = new SplittableRandom(9);
+        try (Arena arena = Arena.ofConfined();
+             Optimizer plain = new Optimizer(Optimizer.Settings.adamw(0.9, 0.99, 0.0, 0), layout, s -> false, POOL);
+             Optimizer scaled = new Optimizer(Optimizer.Settings.adamw(0.9, 0.99, 0.0, 0).withLayerScale(scale), layout, s -> false, POOL)) {
+            Tensor p0 = layout.allocate(arena), p1 = layout.allocate(arena), g = layout.allocate(arena), start = layout.allocate(arena);
+            for (long i = 0; i < layout.size(); i++) {
+                double x = rnd.nextGaussian();
+                p0.set(i, x);
+                p1.set(i, x);
+                start.set(i, x);
+                g.set(i, rnd.nextGaussian());
+            }
+            plain.step(p0, g, lr, 1);
+            scaled.step(p1, g, lr, 1);
+            // the first Adam step moves each element by lr * g / (|g| + eps) times its scale
+            for (FlatParams.Slot s : layout.slots().values())
+                for (long i = 0; i < s.numel(); i++) {
+                    long at = s.offset() + i;
+                    double full = p0.get(at) - start.get(at), part = p1.get(at) - start.get(at);
+                    assertEquals(full * scale.applyAsDouble(s), part, 1e-7, s.name() + "[" + i + "]");
+                }
+        }
+    }
 }

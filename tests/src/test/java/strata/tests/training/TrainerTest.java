@@ -126,4 +126,60 @@ class TrainerTest {
             assertTrue(after < 0.2, "the task is a fixed map, so it is learnable: " + before + " -> " + after);
         }
     }
+
+    /** The same examples as one batch of 2b rows or as two micro-batches of b rows. */
+    static Batches halves(int b, int t, int vocab, boolean whole) {
+        Batches full = task(2 * b, t, vocab);
+        return new Batches() {
+            @Override public Map<String, Tensor> train(long step, Arena a) {
+                Map<String, Tensor> all = full.train(whole ? step : step / 2, a);
+                if (whole) return all;
+                long half = (long) b * t * 4, at = step % 2 == 0 ? 0 : half;
+                Map<String, Tensor> out = new HashMap<>();
+                all.forEach((k, v) -> out.put(k, new Tensor(v.dtype(), new long[] {b, t}, v.data().asSlice(at, half))));
+                return out;
+            }
+
+            @Override public Map<String, Tensor> validation(long index, Arena a) { return full.validation(index, a); }
+
+            @Override public long tokensPerBatch() { return (long) (whole ? 2 : 1) * b * t; }
+        };
+    }
+
+    @Test
+    void twoAccumulatedMicroBatchesUpdateAsTheirConcatenationDoes() {
+        Graph g = training(MLP_LM);
+        try (Arena a = Arena.ofConfined();
+             Trainer one = new Trainer(g, n -> true, init(g, a), Optimizer.Settings.adamw(0.9, 0.99, 0.1, 1.0), new Schedule(Schedule.Decay.CONSTANT, 1e-2, 0, 0, 0), 1, POOL);
+             Trainer two = new Trainer(g, n -> true, init(g, a), Optimizer.Settings.adamw(0.9, 0.99, 0.1, 1.0), new Schedule(Schedule.Decay.CONSTANT, 1e-2, 0, 0, 0), 2, POOL)) {
+            for (int s = 0; s < 3; s++) {
+                Trainer.StepResult r1 = one.step(s, halves(3, 7, 11, true), 1), r2 = two.step(s, halves(3, 7, 11, false), 2);
+                assertEquals(r1.loss(), r2.loss(), 1e-5 * Math.abs(r1.loss()));
+                assertEquals(r1.gradNorm(), r2.gradNorm(), 1e-4 * r1.gradNorm());
+            }
+            for (var e : one.parameters().entrySet()) {
+                RefTensor x = e.getValue().toRef(), y = two.parameters().get(e.getKey()).toRef();
+                assertTrue(x.equalsWithin(y, 1e-5, 1e-4), e.getKey() + ": max difference " + x.maxAbsDiff(y));
+            }
+        }
+    }
+
+    @Test
+    void frozenParametersStayAndTheirGradientsAreNotComputed() {
+        Graph g = training(MLP_LM);
+        try (Arena a = Arena.ofConfined();
+             Trainer all = new Trainer(g, n -> true, init(g, a), Optimizer.Settings.adamw(0.9, 0.99, 0.1, 1.0), new Schedule(Schedule.Decay.CONSTANT, 1e-2, 0, 0, 0), 1, POOL);
+             Trainer top = new Trainer(g, n -> !n.startsWith("wte.") && !n.startsWith("ffn.up."), init(g, a), Optimizer.Settings.adamw(0.9, 0.99, 0.1, 1.0),
+                     new Schedule(Schedule.Decay.CONSTANT, 1e-2, 0, 0, 0), 1, POOL)) {
+            Map<String, Tensor> before = new HashMap<>();
+            top.parameters().forEach((k, v) -> before.put(k, Tensor.of(a, v.toRef())));
+            for (int s = 0; s < 3; s++) top.step(s, task(3, 7, 11), 1);
+            for (var e : top.parameters().entrySet()) {
+                boolean frozen = e.getKey().startsWith("wte.") || e.getKey().startsWith("ffn.up.");
+                double diff = before.get(e.getKey()).toRef().maxAbsDiff(e.getValue().toRef());
+                assertTrue(frozen ? diff == 0 : diff > 0, e.getKey() + (frozen ? " is frozen but moved " : " did not move ") + diff);
+            }
+            assertTrue(top.kernelCount() < all.kernelCount(), "freezing drops backward kernels: " + top.kernelCount() + " vs " + all.kernelCount());
+        }
+    }
 }
