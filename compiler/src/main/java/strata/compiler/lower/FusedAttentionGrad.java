@@ -41,7 +41,12 @@ import strata.compiler.kernel.ScalarOp;
  *     P_ij = exp(u_ij - L_i) and dP_ij once for both dk_j and dv_j.
  * </ul>
  * So dq, dk and dv cost 6 dot products of length d per visible (i, j) (two passes of 2 for dq,
- * 2 for dk and dv) against 13 when each op recomputed everything alone. A causal conjunct of the
+ * 2 for dk and dv) against 13 when each op recomputed everything alone. Every loop over keys or
+ * queries steps a tile of {@link #TILE} at a time, as the forward does: the tile's dot products
+ * share one pass over the fixed row (each a reduction over the head dimension as vector lanes),
+ * the online rescaling exp(m_old - m_new) is paid once per tile, and dq_i, dk_j and dv_j are
+ * read and written once per tile; indices past the end are clamped to the last one and their
+ * scores set to -inf, so odd sizes stay in bounds and add nothing. A causal conjunct of the
  * mask bounds the loops as in the forward: keys j < i + offset for a query row, queries
  * i > j - offset for a key row. A query row that sees no key contributes nothing, as in the
  * reference interpreter.
@@ -87,6 +92,9 @@ final class FusedAttentionGrad {
     static KStmt lanes(String var, KExpr hi, List<KStmt> body) {
         return new KStmt.Loop(var, i64(0), hi, KStmt.LoopKind.VECTOR, 16, body);
     }
+
+    /** Pairs (i, j) per tile: the forward's key tile (FusedAttention), eight dot products sharing one pass over a row. */
+    static final int TILE = 8;
 
     /** The kernels' common parts: sizes, buffers, and the score of one (b, h, i, j) recomputed as the forward computes it. */
     private static final class Rows {
@@ -136,15 +144,73 @@ final class FusedAttentionGrad {
         List<KStmt> score(KExpr b, KExpr h, KExpr i, KExpr j) {
             KExpr dot = var("dot", t), c = idx("c");
             KExpr kvh = bin(ScalarOp.DIV, h, dim(z.group()));
-            KExpr scored = bin(ScalarOp.MUL, f(z.scale(), t), dot);
-            if (score.isPresent()) scored = RegionLowering.inline(score.get(), List.of(b, h, i, j, scored), producers, reads);
-            KExpr visible = mask.isPresent() && !diag.wholeMask()
-                    ? RegionLowering.inline(mask.get(), List.of(b, h, i, j), producers, reads) : null;
             return List.of(
                     local("dot", f(0, t)),
                     lanes("c", dim(z.d()), List.of(assign("dot", bin(ScalarOp.ADD, dot,
                             bin(ScalarOp.MUL, load(z.q(), List.of(b, h, i, c)), load(z.k(), List.of(b, kvh, j, c))))))),
-                    local("s", visible == null ? scored : new KExpr.Select(visible, scored, f(Double.NEGATIVE_INFINITY, t))));
+                    local("s", scored(b, h, i, j, dot)));
+        }
+
+        /** The score of (i, j) from its dot product: scaled, the score region applied, -inf where the mask hides the key. */
+        KExpr scored(KExpr b, KExpr h, KExpr i, KExpr j, KExpr dot) {
+            KExpr scored = bin(ScalarOp.MUL, f(z.scale(), t), dot);
+            if (score.isPresent()) scored = RegionLowering.inline(score.get(), List.of(b, h, i, j, scored), producers, reads);
+            KExpr visible = mask.isPresent() && !diag.wholeMask()
+                    ? RegionLowering.inline(mask.get(), List.of(b, h, i, j), producers, reads) : null;
+            return visible == null ? scored : new KExpr.Select(visible, scored, f(Double.NEGATIVE_INFINITY, t));
+        }
+
+        /**
+         * A tile of {@link #TILE} pairs (i, j) of one row: along the keys ({@code overKeys}, i =
+         * {@code fixed}) or along the queries (j = {@code fixed}), the other index running from
+         * {@code start}, clamped below {@code end} as local {@code n<t>}. Locals {@code dot<t>},
+         * {@code s<t>} (-inf past the end) and, {@code withDp}, {@code dp<t>}: the tile's dot
+         * products in one pass over the head dimension each, the fixed row read once for all of
+         * them (as the forward's key tiles, {@link FusedAttention}).
+         */
+        List<KStmt> tile(KExpr b, KExpr h, KExpr fixed, boolean overKeys, KExpr start, KExpr end, boolean withDp) {
+            KExpr c = idx("c"), kvh = bin(ScalarOp.DIV, h, dim(z.group())), zero = f(0, t);
+            List<KStmt> out = new ArrayList<>(), dots = new ArrayList<>(), dps = new ArrayList<>();
+            for (int u = 0; u < TILE; u++) {
+                out.add(local("n" + u, bin(ScalarOp.MIN, add(start, i64(u)), sub(end, i64(1)))));
+                out.add(local("dot" + u, zero));
+                if (withDp) out.add(local("dp" + u, zero));
+                KExpr i = overKeys ? fixed : idx("n" + u), j = overKeys ? idx("n" + u) : fixed;
+                dots.add(assign("dot" + u, bin(ScalarOp.ADD, var("dot" + u, t),
+                        bin(ScalarOp.MUL, load(z.q(), List.of(b, h, i, c)), load(z.k(), List.of(b, kvh, j, c))))));
+                dps.add(assign("dp" + u, bin(ScalarOp.ADD, var("dp" + u, t),
+                        bin(ScalarOp.MUL, load(dout, List.of(b, h, i, c)), load(z.v(), List.of(b, kvh, j, c))))));
+            }
+            out.add(lanes("c", dim(z.d()), dots));
+            if (withDp) out.add(lanes("c", dim(z.dv()), dps));
+            for (int u = 0; u < TILE; u++) {
+                KExpr i = overKeys ? fixed : idx("n" + u), j = overKeys ? idx("n" + u) : fixed;
+                out.add(local("s" + u, new KExpr.Select(bin(ScalarOp.LT, add(start, i64(u)), end),
+                        scored(b, h, i, j, var("dot" + u, t)), f(Double.NEGATIVE_INFINITY, t))));
+            }
+            return out;
+        }
+
+        /** {@code for tile in 0 .. ceil((end - start) / TILE)} with {@code first} bound to the tile's first index. */
+        KStmt tiles(String first, KExpr start, KExpr end, java.util.function.Function<KExpr, List<KStmt>> body) {
+            KExpr count = bin(ScalarOp.DIV, add(bin(ScalarOp.MAX, sub(end, start), i64(0)), i64(TILE - 1)), i64(TILE));
+            List<KStmt> inner = new ArrayList<>(List.of(local(first, add(start, mul(idx(first + "_t"), i64(TILE))))));
+            inner.addAll(body.apply(idx(first)));
+            return loop(first + "_t", count, inner);
+        }
+
+        /** {@code acc[at.., c] += sum over the tile of x<t> row[from(n<t>).., c]}: one pass over acc's row per tile. */
+        KStmt axpyTile(Kernel.Buffer acc, List<KExpr> at, String x, Kernel.Buffer row, java.util.function.Function<KExpr, List<KExpr>> from, Dim width) {
+            KExpr c = idx("c");
+            List<KExpr> ai = new ArrayList<>(at);
+            ai.add(c);
+            KExpr sum = load(acc, ai);
+            for (int u = 0; u < TILE; u++) {
+                List<KExpr> fi = new ArrayList<>(from.apply(idx("n" + u)));
+                fi.add(c);
+                sum = bin(ScalarOp.ADD, sum, bin(ScalarOp.MUL, var(x + u, t), load(row, fi)));
+            }
+            return lanes("c", dim(width), List.of(store(acc, ai, sum)));
         }
 
         /** Local {@code dp} = dout_i . v_j. */
@@ -155,33 +221,26 @@ final class FusedAttentionGrad {
         }
 
         /**
-         * {@code acc[.., c] += x * row[.., c]} over the head dimension: an axpy whose lanes are
-         * independent, so LLVM vectorizes it without being told.
-         */
-        KStmt axpy(Kernel.Buffer acc, List<KExpr> at, KExpr x, Kernel.Buffer row, List<KExpr> from, Dim width) {
-            KExpr c = idx("c");
-            List<KExpr> ai = new ArrayList<>(at), fi = new ArrayList<>(from);
-            ai.add(c);
-            fi.add(c);
-            return lanes("c", dim(width), List.of(store(acc, ai, bin(ScalarOp.ADD, load(acc, ai), bin(ScalarOp.MUL, x, load(row, fi))))));
-        }
-
-        /**
          * P_ij = exp(s - L) from the row's log-sum-exp L (FlashAttention-2, Algorithm 2, line 11),
          * so no division per key: 0 for a hidden key (and so for every key of an empty row).
          */
-        KExpr p(KExpr lse) {
-            KExpr s = var("s", t);
+        KExpr p(KExpr lse) { return p("", lse); }
+
+        KExpr p(String u, KExpr lse) {
+            KExpr s = var("s" + u, t);
             return new KExpr.Select(bin(ScalarOp.EQ, s, f(Double.NEGATIVE_INFINITY, t)), f(0, t), KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, lse)));
         }
 
-        /** dz_ij = scale dS_ij score'(z_ij) with dS_ij = p (dp - D); zero where p is (the interpreter skips those keys). */
-        KExpr dz(KExpr b, KExpr h, KExpr i, KExpr j, KExpr d) {
-            KExpr p = var("p", t), zero = f(0, t);
-            KExpr ds = bin(ScalarOp.MUL, p, bin(ScalarOp.SUB, var("dp", t), d));
+        /**
+         * dz_ij = scale dS_ij score'(z_ij) with dS_ij = p (dp - D), from locals p, dp and dot of
+         * suffix u; zero where p is (the interpreter skips those keys).
+         */
+        KExpr dz(String u, KExpr b, KExpr h, KExpr i, KExpr j, KExpr d) {
+            KExpr p = var("p" + u, t), zero = f(0, t);
+            KExpr ds = bin(ScalarOp.MUL, p, bin(ScalarOp.SUB, var("dp" + u, t), d));
             KExpr g = bin(ScalarOp.MUL, f(z.scale(), t), ds);
             if (score.isEmpty()) return g;
-            KExpr zij = bin(ScalarOp.MUL, f(z.scale(), t), var("dot", t));
+            KExpr zij = bin(ScalarOp.MUL, f(z.scale(), t), var("dot" + u, t));
             KExpr sg = RegionLowering.inline(scoreGrad.get(), List.of(b, h, i, j, zij), producers, reads);
             return new KExpr.Select(bin(ScalarOp.EQ, p, zero), zero, bin(ScalarOp.MUL, g, sg));
         }
@@ -207,28 +266,35 @@ final class FusedAttentionGrad {
         }
 
         /**
-         * The first pass over a row's keys: locals m, l and a = sum_j exp(u_j - m) dp_j, each
-         * rescaled by corr = exp(m_old - m_new) when the maximum grows (Milakov and Gimelshein
-         * 2018); then D = a / l and L = m + log l (-inf for a row that sees no key).
+         * The first pass over a row's keys, a tile at a time: locals m, l and
+         * a = sum_j exp(u_j - m) dp_j, rescaled by corr = exp(m_old - m_new) once per tile when
+         * the maximum grows (Milakov and Gimelshein 2018); then D = a / l and L = m + log l
+         * (-inf for a row that sees no key).
          */
         List<KStmt> onlineStatistics(KExpr b, KExpr h, KExpr i, boolean withD) {
-            KExpr m = var("m", t), l = var("l", t), a = var("a", t), mNew = var("m_new", t), corr = var("corr", t), pu = var("pu", t);
-            KExpr s = var("s", t), negInf = f(Double.NEGATIVE_INFINITY, t), zero = f(0, t), one = f(1, t);
-            KExpr j = idx("j");
-            List<KStmt> perKey = new ArrayList<>(score(b, h, i, j));
-            perKey.add(local("m_new", bin(ScalarOp.MAX, m, s)));
-            // while nothing is visible the maximum is -inf: keep the (zero) sums as they are
-            perKey.add(local("corr", new KExpr.Select(bin(ScalarOp.EQ, mNew, negInf), one, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, m, mNew)))));
-            perKey.add(local("pu", new KExpr.Select(bin(ScalarOp.EQ, s, negInf), zero, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, mNew)))));
-            perKey.add(assign("l", bin(ScalarOp.ADD, bin(ScalarOp.MUL, l, corr), pu)));
-            if (withD) {
-                perKey.addAll(dp(b, h, i, j));
-                perKey.add(assign("a", bin(ScalarOp.ADD, bin(ScalarOp.MUL, a, corr), bin(ScalarOp.MUL, pu, var("dp", t)))));
-            }
-            perKey.add(assign("m", mNew));
+            KExpr m = var("m", t), l = var("l", t), a = var("a", t), mNew = var("m_new", t), corr = var("corr", t);
+            KExpr negInf = f(Double.NEGATIVE_INFINITY, t), zero = f(0, t), one = f(1, t);
+            KStmt perTile = tiles("j0", i64(0), keyEnd(i), j0 -> {
+                List<KStmt> body = new ArrayList<>(tile(b, h, i, true, j0, keyEnd(i), withD));
+                KExpr max = m, sumP = zero, sumPdp = zero;
+                for (int u = 0; u < TILE; u++) max = bin(ScalarOp.MAX, max, var("s" + u, t));
+                body.add(local("m_new", max));
+                // while nothing is visible the maximum is -inf: keep the (zero) sums as they are
+                body.add(local("corr", new KExpr.Select(bin(ScalarOp.EQ, mNew, negInf), one, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, m, mNew)))));
+                for (int u = 0; u < TILE; u++) {
+                    KExpr s = var("s" + u, t);
+                    body.add(local("pu" + u, new KExpr.Select(bin(ScalarOp.EQ, s, negInf), zero, KExpr.unary(ScalarOp.EXP, bin(ScalarOp.SUB, s, mNew)))));
+                    sumP = bin(ScalarOp.ADD, sumP, var("pu" + u, t));
+                    if (withD) sumPdp = bin(ScalarOp.ADD, sumPdp, bin(ScalarOp.MUL, var("pu" + u, t), var("dp" + u, t)));
+                }
+                body.add(assign("l", bin(ScalarOp.ADD, bin(ScalarOp.MUL, l, corr), sumP)));
+                if (withD) body.add(assign("a", bin(ScalarOp.ADD, bin(ScalarOp.MUL, a, corr), sumPdp)));
+                body.add(assign("m", mNew));
+                return body;
+            });
             List<KStmt> out = new ArrayList<>(List.of(local("m", negInf), local("l", zero)));
             if (withD) out.add(local("a", zero));
-            out.add(loop("j", keyEnd(i), perKey));
+            out.add(perTile);
             KExpr seen = bin(ScalarOp.GT, l, zero);
             if (withD) out.add(local("D", new KExpr.Select(seen, bin(ScalarOp.DIV, a, l), zero)));
             out.add(local("L", new KExpr.Select(seen, bin(ScalarOp.ADD, m, KExpr.unary(ScalarOp.LOG, l)), negInf)));
@@ -268,11 +334,17 @@ final class FusedAttentionGrad {
                     row.add(loop("j", keyEnd(i), perKey));
                     row.add(new KStmt.Loop("j", keyEnd(i), dim(z.tk()), KStmt.LoopKind.SERIAL, 0, List.of(store(scoreOut, List.of(b, h, i, j), f(0, t)))));
                 } else {
-                    perKey.add(local("dz", dz(b, h, i, j, var("D", t))));
-                    perKey.add(axpy(dq, List.of(b, h, i), var("dz", t), z.k(), List.of(b, kvh, j), z.d()));
                     KExpr c = idx("c");
                     row.add(loop("c", dim(z.d()), List.of(store(dq, List.of(b, h, i, c), f(0, t)))));
-                    row.add(loop("j", keyEnd(i), perKey));
+                    row.add(tiles("j0", i64(0), keyEnd(i), j0 -> {
+                        List<KStmt> body = new ArrayList<>(tile(b, h, i, true, j0, keyEnd(i), true));
+                        for (int u = 0; u < TILE; u++) {
+                            body.add(local("p" + u, p(String.valueOf(u), var("L", t))));
+                            body.add(local("dz" + u, dz(String.valueOf(u), b, h, i, idx("n" + u), var("D", t))));
+                        }
+                        body.add(axpyTile(dq, List.of(b, h, i), "dz", z.k(), n -> List.of(b, kvh, n), z.d()));
+                        return body;
+                    }));
                 }
             }
             return finish(name, List.of(overQueryRows(row)), stats, dq, scoreOut);
@@ -288,16 +360,21 @@ final class FusedAttentionGrad {
             Kernel.Buffer stats = statsBuffer(dk != null, Kernel.Access.IN);
             KExpr r = idx("r"), b = idx("b"), kh = idx("kh"), h = idx("h"), i = idx("i"), j = idx("j"), c = idx("c");
             Dim kvHeads = z.k().shape().get(1);
-            List<KStmt> perQuery = new ArrayList<>(score(b, h, i, j));
-            perQuery.add(local("p", p(load(stats, List.of(b, h, i, i64(0))))));
-            if (dv != null) perQuery.add(axpy(dv, List.of(b, kh, j), var("p", t), dout, List.of(b, h, i), z.dv()));
-            if (dk != null) {
-                perQuery.addAll(dp(b, h, i, j));
-                perQuery.add(local("dz", dz(b, h, i, j, load(stats, List.of(b, h, i, i64(1))))));
-                perQuery.add(axpy(dk, List.of(b, kh, j), var("dz", t), z.q(), List.of(b, h, i), z.d()));
-            }
             // the mask hides key j from the queries before the diagonal: i >= j + 1 - offset
             KExpr first = diag.offset() == null ? i64(0) : add(j, i64(1 - diag.offset()));
+            KStmt perTile = tiles("i0", first, dim(z.tq()), i0 -> {
+                List<KStmt> body = new ArrayList<>(tile(b, h, j, false, i0, dim(z.tq()), dk != null));
+                for (int u = 0; u < TILE; u++) body.add(local("p" + u, p(String.valueOf(u), load(stats, List.of(b, h, idx("n" + u), i64(0))))));
+                if (dv != null) body.add(axpyTile(dv, List.of(b, kh, j), "p", dout, n -> List.of(b, h, n), z.dv()));
+                if (dk != null) {
+                    for (int u = 0; u < TILE; u++) {
+                        KExpr n = idx("n" + u);
+                        body.add(local("dz" + u, dz(String.valueOf(u), b, h, n, j, load(stats, List.of(b, h, n, i64(1))))));
+                    }
+                    body.add(axpyTile(dk, List.of(b, kh, j), "dz", z.q(), n -> List.of(b, h, n), z.d()));
+                }
+                return body;
+            });
             List<KStmt> row = new ArrayList<>(List.of(
                     local("b", bin(ScalarOp.DIV, r, dim(kvHeads.times(z.tk())))),
                     local("kh", bin(ScalarOp.MOD, bin(ScalarOp.DIV, r, dim(z.tk())), dim(kvHeads))),
@@ -306,7 +383,7 @@ final class FusedAttentionGrad {
             if (dv != null) row.add(loop("c", dim(z.dv()), List.of(store(dv, List.of(b, kh, j, c), f(0, t)))));
             row.add(loop("g", dim(z.group()), List.of(
                     local("h", add(bin(ScalarOp.MUL, kh, dim(z.group())), idx("g"))),
-                    new KStmt.Loop("i", first, dim(z.tq()), KStmt.LoopKind.SERIAL, 0, perQuery))));
+                    perTile)));
             KStmt rows = new KStmt.Loop("r", i64(0), dim(z.batch().times(kvHeads).times(z.tk())), KStmt.LoopKind.PARALLEL, 0, row);
             return finish(name, List.of(rows), stats, dk, dv);
         }
