@@ -24,10 +24,20 @@ import strata.compiler.graph.Value;
 final class AttentionGradSiblings {
     private AttentionGradSiblings() {}
 
-    /** Each op of a group of two or more siblings -> the group, in graph order (its first op leads). */
-    static Map<Op, List<Op>> of(Graph g) {
+    /**
+     * Siblings in graph order (the first leads), and the output of the attention they
+     * differentiate when the graph computes it before them (else null): its rows give
+     * D_i = dout_i . O_i directly (FlashAttention-2, Algorithm 2, line 4).
+     */
+    record Group(List<Op> ops, Value forward) {}
+
+    /** Each op of a group of two or more siblings -> the group. */
+    static Map<Op, Group> of(Graph g) {
         List<List<Op>> groups = new ArrayList<>();
+        List<Op> forwards = new ArrayList<>();
+        Map<List<Op>, Value> forwardOf = new java.util.IdentityHashMap<>();   // the groups grow: key by identity
         for (Op op : g.ops()) {
+            if (op.kind() == OpKind.ATTENTION) forwards.add(op);
             if (op.kind() != OpKind.ATTENTION_GRAD || !List.of("q", "k", "v").contains(op.strAttr("wrt", ""))) continue;
             List<Op> home = null;
             for (List<Op> group : groups)
@@ -35,13 +45,36 @@ final class AttentionGradSiblings {
                     home = group;
                     break;
                 }
-            if (home == null) groups.add(home = new ArrayList<>());
+            if (home == null) {
+                groups.add(home = new ArrayList<>());
+                for (Op f : forwards)
+                    if (differentiates(op, f)) {
+                        forwardOf.put(home, f.result());
+                        break;
+                    }
+            }
             home.add(op);
         }
-        Map<Op, List<Op>> out = new LinkedHashMap<>();
+        Map<Op, Group> out = new LinkedHashMap<>();
         for (List<Op> group : groups)
-            if (group.size() > 1) for (Op op : group) out.put(op, List.copyOf(group));
+            if (group.size() > 1) {
+                Group x = new Group(List.copyOf(group), forwardOf.get(group));
+                for (Op op : group) out.put(op, x);
+            }
         return out;
+    }
+
+    /** Whether grad differentiates the attention f: the same q, k, v, attributes but wrt, and mask and score regions. */
+    static boolean differentiates(Op grad, Op f) {
+        if (!f.operands().equals(grad.operands().subList(0, 3))) return false;
+        Map<String, Attr> x = new HashMap<>(grad.attrs());
+        x.remove("wrt");
+        if (!x.equals(f.attrs())) return false;
+        for (String role : List.of("mask", "score")) {
+            Region a = grad.region(role).orElse(null), b = f.region(role).orElse(null);
+            if ((a == null) != (b == null) || a != null && !equivalent(a, b)) return false;
+        }
+        return f.regions().stream().allMatch(r -> r.role().equals("mask") || r.role().equals("score"));
     }
 
     /** Same operands, same attributes but wrt, equivalent regions by role. */

@@ -58,7 +58,7 @@ final class FusedAttentionGrad {
         String wrt = op.strAttr("wrt", "");
         return switch (wrt) {
             case "score" -> List.of(new Rows(op, producers).queryRows(name, null, true, false, false));
-            case "q", "k", "v" -> lowerTogether(name, List.of(op), producers);
+            case "q", "k", "v" -> lowerTogether(name, List.of(op), null, producers);
             default -> throw new IllegalArgumentException("attention_grad: wrt must be q, k, v or score, got `" + wrt + "`");
         };
     }
@@ -66,9 +66,12 @@ final class FusedAttentionGrad {
     /**
      * Siblings wrt q, k and/or v (each at most once, {@link AttentionGradSiblings#siblings} of
      * one another): the statistics once, dq in the query-row kernel, dk and dv in one key-row kernel.
+     * With {@code forward}, the attention's output O (null when the graph does not compute it
+     * first), D_i = dout_i . O_i replaces the first pass's dout_i . v_j per key.
      */
-    static List<Kernel> lowerTogether(String name, List<Op> ops, Map<Value, Op> producers) {
+    static List<Kernel> lowerTogether(String name, List<Op> ops, Value forward, Map<Value, Op> producers) {
         Rows x = new Rows(ops.getFirst(), producers);
+        x.forward = forward;
         Map<String, Kernel.Buffer> outs = new HashMap<>();
         for (Op op : ops) {
             String wrt = op.strAttr("wrt", "");
@@ -105,6 +108,8 @@ final class FusedAttentionGrad {
         final Kernel.Buffer dout;
         final Optional<Region> mask, score, scoreGrad;
         final FusedAttention.Diagonal diag;
+        /** The attention's output, when the graph computes it before the gradients; else null. */
+        Value forward;
         /** The graph values the kernel being built reads, by buffer (q, k, v, dout and the regions' captures). */
         LinkedHashMap<Value, Kernel.Buffer> reads;
 
@@ -320,7 +325,18 @@ final class FusedAttentionGrad {
             boolean withD = dq != null || wrtScore || keepD;
             Kernel.Buffer stats = keep ? statsBuffer(keepD, Kernel.Access.OUT) : null;
             List<KStmt> row = queryRow();
-            row.addAll(onlineStatistics(b, h, i, withD));
+            boolean fromOutput = withD && forward != null && !wrtScore;
+            row.addAll(onlineStatistics(b, h, i, withD && !fromOutput));
+            if (fromOutput) {
+                // D_i = dout_i . O_i; 0 for a row that sees no key, whatever the forward wrote there
+                Kernel.Buffer o = in(KernelLowering.bufferName(forward), forward.type().dtype(), forward.type().shape());
+                reads.put(forward, o);
+                KExpr c = idx("c");
+                row.add(local("a", f(0, t)));
+                row.add(lanes("c", dim(z.dv()), List.of(assign("a", bin(ScalarOp.ADD, var("a", t),
+                        bin(ScalarOp.MUL, load(dout, List.of(b, h, i, c)), load(o, List.of(b, h, i, c))))))));
+                row.add(local("D", new KExpr.Select(bin(ScalarOp.GT, var("l", t), f(0, t)), var("a", t), f(0, t))));
+            }
             if (keep) {
                 row.add(store(stats, List.of(b, h, i, i64(0)), var("L", t)));
                 if (keepD) row.add(store(stats, List.of(b, h, i, i64(1)), var("D", t)));

@@ -202,7 +202,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
         for (Epilogue e : epilogues.values()) absorbed.addAll(e.absorbed());
         List<Step> plan = new ArrayList<>();
         List<OpLowering.Requirement> requirements = new ArrayList<>();
-        Map<Op, List<Op>> attentionGrads = AttentionGradSiblings.of(g);
+        Map<Op, AttentionGradSiblings.Group> attentionGrads = AttentionGradSiblings.of(g);
         int n = 0;
         for (var group : groups.entrySet()) {
             Op root = group.getKey();
@@ -220,11 +220,12 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
                 plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null, null));
                 continue;
             }
-            List<Op> siblings = attentionGrads.get(root);
+            AttentionGradSiblings.Group siblings = attentionGrads.get(root);
             if (siblings != null) {
                 // the gradients of one attention, made together where the first of them stands
-                if (siblings.getFirst() == root)
-                    for (Kernel k : FusedAttentionGrad.lowerTogether("k" + n++ + "_" + root.kind().mnemonic(), siblings, producers)) plan.add(new Call(k));
+                if (siblings.ops().getFirst() == root)
+                    for (Kernel k : FusedAttentionGrad.lowerTogether("k" + n++ + "_" + root.kind().mnemonic(), siblings.ops(), siblings.forward(), producers))
+                        plan.add(new Call(k));
                 continue;
             }
             OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention, training);

@@ -175,8 +175,8 @@ class AttentionGradKernelTest {
      * The memory law of FlashAttention-2's backward: besides q, k, v, dout and the gradients, the
      * kernels of dq, dk and dv hold only the B x H x Tq x 2 statistics (L, D), never a
      * Tq x Tk buffer; the three gradients of one attention take two kernels (query rows: the
-     * statistics and dq; key rows: dk and dv together); and a causal mask starts each key row's
-     * query loop at the diagonal.
+     * statistics and dq; key rows: dk and dv together); D comes from the forward's output; and a
+     * causal mask starts each key row's query loop at the diagonal.
      */
     @Test
     void theBackwardHoldsNoScoreBufferAndStartsKeyRowsAtTheDiagonal() {
@@ -190,6 +190,10 @@ class AttentionGradKernelTest {
                 assertEquals(List.of(Dim.of(2), Dim.of(4), Dim.of(9)), buf.shape().subList(0, 3), "a temporary of " + k.name() + ": " + buf);
                 assertTrue(buf.numel().value() <= 2 * 4 * 9 * 2, buf.toString());
             }
+        // D_i = dout_i . O_i from the forward's output, which the graph computes first
+        Op forward = grads.graph().ops().stream().filter(x -> x.kind() == OpKind.ATTENTION).findFirst().orElseThrow();
+        assertTrue(backward.getFirst().buffers().stream().anyMatch(x -> x.name().equals("v" + forward.result().id())),
+                "the query rows read the forward's output:\n" + low.text());
         String text = low.text();
         assertTrue(text.contains("for %i0_t in 0 .. div(add(max(sub(9, %j), 0), 7), 8)") && text.contains("local %i0: i64 = add(%j, mul(%i0_t, 8))"),
                 "a key row visits the queries from the diagonal on, a tile of 8 at a time:\n" + text);
