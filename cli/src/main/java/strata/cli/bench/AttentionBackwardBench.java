@@ -23,7 +23,7 @@ import strata.runtime.Tensor;
 
 /**
  * Causal attention's fused backward (the three {@code attention_grad} ops autodiff makes, wrt q,
- * k and v) against the fused forward on the same inputs: the peer here is the forward, and the
+ * k and v, which the lowering runs together as two kernels) against the fused forward on the same inputs: the peer here is the forward, and the
  * ratio says how many forwards one backward costs (FlashAttention-2 reports about 2.5, its
  * backward doing 5 matrix products to the forward's 2; Dao 2023, section 3.2).
  */
@@ -73,8 +73,8 @@ public final class AttentionBackwardBench {
                     long t = BenchCase.median(1, runs, () -> { try (Arena x = Arena.ofConfined()) { one.run(x, in, Map.of()); } });
                     out.printf("  d%s alone: %.3f ms (%.2f forwards)%n", w, t / 1e6, (double) t / fwd);
                 }
-            out.printf("  extra memory: %d bytes of statistics for dk (B H T x 3 floats: m, l, D), 2/3 of that for dv, none for dq; no B H T^2 buffer (%d bytes)%n",
-                    batch * heads * length * 3 * 4, batch * heads * length * length * 4);
+            out.printf("  extra memory: %d bytes of statistics for dk, dv together or dk alone (B H T x 2 floats: L, D), half that for dv alone, none for dq alone; no B H T^2 buffer (%d bytes)%n",
+                    batch * heads * length * 2 * 4, batch * heads * length * length * 4);
         }
     }
 

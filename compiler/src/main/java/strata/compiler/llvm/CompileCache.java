@@ -21,7 +21,7 @@ import java.util.Optional;
  */
 public final class CompileCache {
     /** Bump when code generation changes what the same kernel text compiles to. */
-    static final String FORMAT = "strata-kernels-1";
+    static final String FORMAT = "strata-kernels-2";
     private static final byte[] MAGIC = "STRATAO1".getBytes(StandardCharsets.US_ASCII);
 
     private final Path dir;

@@ -12,6 +12,7 @@ import org.bytedeco.llvm.LLVM.LLVMBasicBlockRef;
 import org.bytedeco.llvm.LLVM.LLVMBuilderRef;
 import org.bytedeco.llvm.LLVM.LLVMContextRef;
 import org.bytedeco.llvm.LLVM.LLVMMemoryBufferRef;
+import org.bytedeco.llvm.LLVM.LLVMMetadataRef;
 import org.bytedeco.llvm.LLVM.LLVMModuleRef;
 import org.bytedeco.llvm.LLVM.LLVMOrcThreadSafeContextRef;
 import org.bytedeco.llvm.LLVM.LLVMTargetMachineRef;
@@ -95,7 +96,17 @@ public final class IrModule {
      * {@code for (i = lo; i < hi; i++) body(i)} as a canonical loop (preheader, header with a
      * phi, latch), the shape LLVM's loop vectorizer recognizes.
      */
-    public void loop(LLVMValueRef fn, LLVMValueRef lo, LLVMValueRef hi, Consumer<LLVMValueRef> body) {
+    public void loop(LLVMValueRef fn, LLVMValueRef lo, LLVMValueRef hi, Consumer<LLVMValueRef> body) { loop(fn, lo, hi, 0, body); }
+
+    /**
+     * As {@link #loop(LLVMValueRef, LLVMValueRef, LLVMValueRef, Consumer)}; with {@code lanes} > 0
+     * the loop is vectorized as written, {@code lanes} wide: its latch carries the loop hints
+     * {@code llvm.loop.vectorize.enable}, {@code llvm.loop.vectorize.width} and
+     * {@code llvm.loop.unroll.disable} (LLVM LangRef, "'llvm.loop' metadata"). Without them a
+     * short inner loop of constant trip count is fully unrolled before the vectorizer runs, which
+     * then vectorizes the enclosing loop instead, by gathers.
+     */
+    public void loop(LLVMValueRef fn, LLVMValueRef lo, LLVMValueRef hi, int lanes, Consumer<LLVMValueRef> body) {
         LLVMBasicBlockRef pre = current();
         LLVMBasicBlockRef head = block(fn, "loop"), exit = block(fn, "exit"), bodyBb = block(fn, "body");
         LLVMValueRef enter = icmp(LLVMIntSLT, lo, hi);
@@ -106,10 +117,29 @@ public final class IrModule {
         LLVMValueRef next = LLVMBuildNSWAdd(b, i, LLVMConstInt(LLVMTypeOf(lo), 1, 0), "i.next");
         LLVMBasicBlockRef latch = current();
         LLVMValueRef more = icmp(LLVMIntSLT, next, hi);
-        condBr(more, bodyBb, exit);
+        LLVMValueRef br = LLVMBuildCondBr(b, more, bodyBb, exit);
+        if (lanes > 0) vectorizeHints(br, lanes);
         LLVMAddIncoming(i, array(lo, next), array(pre, latch), 2);
         LLVMDeleteBasicBlock(head);
         at(exit);
+    }
+
+    /** A distinct loop id (its first operand itself, as LLVM requires) holding the hints, on the latch branch. */
+    private void vectorizeHints(LLVMValueRef latchBranch, int lanes) {
+        LLVMMetadataRef enable = hint("llvm.loop.vectorize.enable", LLVMConstInt(i1(), 1, 0));
+        LLVMMetadataRef width = hint("llvm.loop.vectorize.width", LLVMConstInt(i32(), lanes, 0));
+        LLVMMetadataRef noUnroll = LLVMMDNodeInContext2(ctx, array(mdString("llvm.loop.unroll.disable")), 1);
+        LLVMMetadataRef self = LLVMTemporaryMDNode(ctx, array(), 0);
+        LLVMMetadataRef id = LLVMMDNodeInContext2(ctx, array(self, enable, width, noUnroll), 4);
+        LLVMMetadataReplaceAllUsesWith(self, id);
+        String kind = "llvm.loop";
+        LLVMSetMetadata(latchBranch, LLVMGetMDKindIDInContext(ctx, kind, kind.length()), LLVMMetadataAsValue(ctx, id));
+    }
+
+    private LLVMMetadataRef mdString(String s) { return LLVMMDStringInContext2(ctx, s, s.length()); }
+
+    private LLVMMetadataRef hint(String name, LLVMValueRef value) {
+        return LLVMMDNodeInContext2(ctx, array(mdString(name), LLVMValueAsMetadata(value)), 2);
     }
 
     /**

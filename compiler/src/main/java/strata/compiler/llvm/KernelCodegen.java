@@ -115,7 +115,7 @@ public final class KernelCodegen {
                     from = m.select(m.icmp(LLVMIntSGT, from, lo), from, lo);
                     to = m.select(m.icmp(LLVMIntSLT, to, hi), to, hi);
                 }
-                m.loop(fn, from, to, i -> {
+                m.loop(fn, from, to, l.kind() == KStmt.LoopKind.VECTOR && reduces(l) ? l.width() : 0, i -> {
                     Map<String, LLVMValueRef> scope = new HashMap<>();
                     scope.put(l.var(), i);
                     vars.push(scope);
@@ -135,6 +135,29 @@ public final class KernelCodegen {
                 m.store(toMemory(expr(st.value()), b.dtype()), address(st.buffer(), st.index()));
             }
         }
+    }
+
+    /**
+     * Whether a loop assigns a local declared outside it (a reduction such as a dot product).
+     * Such a VECTOR loop is vectorized as written ({@link IrModule#loop(LLVMValueRef, LLVMValueRef,
+     * LLVMValueRef, int, java.util.function.Consumer)}): its lanes sum separately, which the
+     * float adds' reassociation flag allows. Other VECTOR loops (elementwise kernels) are left
+     * to LLVM's cost model, as before.
+     */
+    private static boolean reduces(KStmt.Loop l) {
+        java.util.Set<String> inside = new java.util.HashSet<>();
+        return assignsOuter(l.body(), inside);
+    }
+
+    private static boolean assignsOuter(List<KStmt> body, java.util.Set<String> inside) {
+        for (KStmt s : body)
+            switch (s) {
+                case KStmt.Local d -> inside.add(d.name());
+                case KStmt.Assign a -> { if (!inside.contains(a.name())) return true; }
+                case KStmt.Loop l -> { if (assignsOuter(l.body(), inside)) return true; }
+                case KStmt.Store st -> {}
+            }
+        return false;
     }
 
     private LLVMValueRef local(String name) {

@@ -214,6 +214,7 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
         for (Epilogue e : epilogues.values()) absorbed.addAll(e.absorbed());
         List<Step> plan = new ArrayList<>();
         List<OpLowering.Requirement> requirements = new ArrayList<>();
+        Map<Op, AttentionGradSiblings.Group> attentionGrads = AttentionGradSiblings.of(g);
         int n = 0;
         for (var group : groups.entrySet()) {
             Op root = group.getKey();
@@ -230,6 +231,14 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
             if (isGemm(root)) {
                 plan.add(new Gemm(root.operands().get(0), root.operands().get(1), root.result(), root.boolAttr("transpose_b", false), null, null, null,
                         null, root.boolAttr("transpose_a", false)));
+                continue;
+            }
+            AttentionGradSiblings.Group siblings = attentionGrads.get(root);
+            if (siblings != null) {
+                // the gradients of one attention, made together where the first of them stands
+                if (siblings.ops().getFirst() == root)
+                    for (Kernel k : FusedAttentionGrad.lowerTogether("k" + n++ + "_" + root.kind().mnemonic(), siblings.ops(), siblings.forward(), producers))
+                        plan.add(new Call(k));
                 continue;
             }
             OpLowering.Lowered l = OpLowering.lower("k" + n++ + "_" + root.kind().mnemonic(), root, group.getValue(), producers, fuseAttention, training);
