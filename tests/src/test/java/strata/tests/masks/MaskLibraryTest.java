@@ -45,6 +45,25 @@ class MaskLibraryTest {
                 .checkAssert((at, tile) -> assertTilesAgreeWithDense(at, tile));
     }
 
+    /** Masks for the combinator laws: index arithmetic and per-sample lengths, with every length enumerated at small T. */
+    private static final List<String> OPERANDS = List.of("causal", "bidirectional", "sliding(3)", "sliding(2, sinks = 1)", "padding(len)", "prefix_lm(len)");
+
+    @Test void andAndOrAreCommutativeAndAssociativeAndNotIsInvolutive() {
+        int n = OPERANDS.size();
+        qt().withExamples(40).forAll(integers().between(0, n - 1), integers().between(0, n - 1), integers().between(0, n - 1), integers().between(1, 6))
+                .checkAssert((i, j, k, t) -> {
+                    String a = OPERANDS.get(i), b = OPERANDS.get(j), c = OPERANDS.get(k);
+                    for (String op : List.of("and", "or")) {
+                        assertEquivalent(Masks.of(a + " " + op + " " + b), Masks.of(b + " " + op + " " + a), t);
+                        assertEquivalent(Masks.of("(" + a + " " + op + " " + b + ") " + op + " " + c), Masks.of(a + " " + op + " (" + b + " " + op + " " + c + ")"), t);
+                    }
+                    assertEquivalent(Masks.of("not not " + a), Masks.of(a), t);
+                    assertEquivalent(Masks.of("not (" + a + " and " + b + ")"), Masks.of("not " + a + " or not " + b), t);  // De Morgan
+                });
+        // and a law that does not hold is refuted: `and` is not `or`
+        assertThrows(AssertionError.class, () -> assertEquivalent(Masks.of("causal and sliding(3)"), Masks.of("causal or sliding(3)"), 5));
+    }
+
     @Test void causalAndSlidingAreProvedCausalOthersRefutedWithAValidCounterexample() {
         for (String e : List.of("causal", "sliding(5, sinks = 2)", "document(seg)")) assertCausal(Masks.of(e));
         for (String e : List.of("bidirectional", "prefix_lm(len)", "glm_blank(len)")) {
