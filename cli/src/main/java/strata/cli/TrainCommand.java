@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
     private int train(Frontend fe, Elaborator.Result r, Recipe recipe) throws IOException {
         Graph g = r.graph();
         String name = r.model() + (r.preset() == null ? "" : "-" + r.preset());
-        Path dir = out != null ? out : Path.of("runs", name);
+        Path dir = out != null ? out : freshRunDirectory(name);
         // data: the char-level language-modelling batches (x, and y the same windows shifted by one)
         Path dataFile = data != null ? data : BundledData.file(recipe.str("data", "tinyshakespeare.txt"));
         String tokenizer = recipe.str("tokenizer", "char");
@@ -228,6 +228,19 @@ final class TrainCommand implements Callable<Integer> {
 
             @Override public long tokensPerBatch() { return (long) batchSize * block; }
         };
+    }
+
+    /**
+     * The default run directory: runs/NAME, or runs/NAME-2, -3, ... when earlier runs are there, so
+     * running the same command again never touches an earlier run (with --resume, the latest one).
+     */
+    private Path freshRunDirectory(String name) {
+        Path base = Path.of("runs", name), latest = null;
+        for (int i = 1; ; i++) {
+            Path p = i == 1 ? base : Path.of("runs", name + "-" + i);
+            if (!Files.exists(p.resolve(TrainCheckpoint.FILE))) return resume && latest != null ? latest : p;
+            latest = p;
+        }
     }
 
     static String sha256(String text) {
