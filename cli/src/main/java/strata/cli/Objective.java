@@ -5,7 +5,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import strata.compiler.front.Elaborator;
 import strata.compiler.graph.Op;
-import strata.runtime.data.CharDataset;
+import strata.runtime.data.TextDataset;
 import strata.runtime.data.objectives.BlankInfilling;
 import strata.runtime.data.objectives.MaskedLm;
 import strata.runtime.data.objectives.PretrainingBatches;
@@ -24,7 +24,7 @@ import strata.runtime.train.Batches;
  * @param batches null for plain next-token prediction, whose batches the caller makes
  */
 record Objective(String name, int vocabulary, Batches batches) {
-    static Objective of(Elaborator.Result r, CharDataset corpus, int batch, int block, int window, long seed) {
+    static Objective of(Elaborator.Result r, TextDataset corpus, int batch, int block, int window, long seed) {
         Set<String> in = r.graph().inputs().stream().map(o -> o.strAttr("name", "")).collect(Collectors.toSet());
         int chars = corpus.tokenizer().vocabSize();
         if (in.contains("mlm_labels") && (in.contains("nsp_labels") || in.contains("sop_labels"))) {

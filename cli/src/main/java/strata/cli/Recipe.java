@@ -15,7 +15,7 @@ final class Recipe {
     /** Every key a recipe may set; anything else is a misspelling. */
     static final List<String> KEYS = List.of("data", "tokenizer", "split", "steps", "batch", "lr", "min_lr", "warmup", "decay",
             "optimizer", "beta1", "beta2", "eps", "weight_decay", "momentum", "clip", "eval_every", "eval_batches", "checkpoint_every", "seed",
-            "accumulate", "layer_lr_decay", "window");
+            "accumulate", "layer_lr_decay", "window", "vocab_size");
 
     private final Map<String, TrainSetting> settings;
     private final Map<String, Object> overrides;

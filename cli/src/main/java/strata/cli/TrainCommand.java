@@ -27,7 +27,7 @@ import strata.runtime.ParamInit;
 import strata.runtime.Tensor;
 import strata.runtime.checkpoint.Checkpoint;
 import strata.runtime.data.BundledData;
-import strata.runtime.data.CharDataset;
+import strata.runtime.data.TextDataset;
 import strata.runtime.text.TokenizerJson;
 import strata.runtime.train.Batches;
 import strata.runtime.train.Optimizer;
@@ -61,6 +61,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "the run's directory (default: runs/MODEL-PRESET)") Path out;
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint") boolean resume;
     @Option(names = "--freeze", paramLabel = "GLOB", description = "parameters not to train, by name (repeatable): 'wte.*', 'h.0.*'") List<String> freeze = new ArrayList<>();
+    @Option(names = "--tokenizer", description = "char (one id per character) or bpe (byte-level BPE trained on the data)") String tokenizerOption;
+    @Option(names = "--vocab-size", description = "bpe: tokens in the trained vocabulary (default: 512)") Long vocabSize;
     @Option(names = "--accumulate", description = "micro-batches per update (gradient accumulation)") Long accumulate;
     @Option(names = "--init", paramLabel = "DIR", description = "start from the weights of another run directory (e.g. strata import's)") Path initFrom;
     @Option(names = "--profile", description = "print where the training step's time goes, by kind of kernel") boolean profile;
@@ -82,6 +84,8 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery != null) over.put("checkpoint_every", checkpointEvery);
         if (seed != null) over.put("seed", seed);
         if (accumulate != null) over.put("accumulate", accumulate);
+        if (tokenizerOption != null) over.put("tokenizer", tokenizerOption);
+        if (vocabSize != null) over.put("vocab_size", vocabSize);
         try {
             return train(fe, r, new Recipe(r.training(), over));
         } catch (CompileError e) {
@@ -98,10 +102,17 @@ final class TrainCommand implements Callable<Integer> {
         // data: the char-level language-modelling batches (x, and y the same windows shifted by one)
         Path dataFile = data != null ? data : BundledData.file(recipe.str("data", "tinyshakespeare.txt"));
         String tokenizer = recipe.str("tokenizer", "char");
-        if (!tokenizer.equals("char"))
-            throw new CompileError(recipe.span("tokenizer"), "strata train reads character-level corpora for now; tokenizer `" + tokenizer + "` is not wired to it", "use tokenizer = \"char\"");
         List<Op> ins = g.inputs();
-        CharDataset corpus = CharDataset.load(dataFile);
+        TextDataset corpus = switch (tokenizer) {
+            case "char" -> TextDataset.load(dataFile);
+            case "bpe" -> {
+                int size = (int) recipe.integer("vocab_size", 512);
+                System.out.println("training a byte-level BPE tokenizer of " + size + " tokens on " + dataFile + " ...");
+                yield TextDataset.loadBpe(dataFile, size);
+            }
+            default -> throw new CompileError(recipe.span("tokenizer"), "unknown tokenizer `" + tokenizer + "`",
+                    "use tokenizer = \"char\" (one id per character) or \"bpe\" (GPT-2's byte-level BPE, trained to vocab_size tokens)");
+        };
         long vocab = r.hypers().get("vocab") instanceof Val.Int v ? v.value() : -1;
         int block = (int) (r.hypers().get("block") instanceof Val.Int b ? b.value() : 64);
         int batchSize = (int) recipe.integer("batch", 12);
@@ -152,7 +163,7 @@ final class TrainCommand implements Callable<Integer> {
             if (trainer.layout().parameterCount() == 0) throw new IllegalArgumentException("--freeze leaves no parameter to train");
             System.out.printf("%s: %,d parameters trained; %d kernels in the training step, compiled in %.1f s%n", name,
                     trainer.layout().parameterCount(), trainer.kernelCount(), (c1 - c0) / 1e9);
-            System.out.printf("data: %s (%,d train and %,d validation characters, vocabulary %d); %s; batch %d%n", dataFile,
+            System.out.printf("data: %s (%,d train and %,d validation tokens, vocabulary %d); %s; batch %d%n", dataFile,
                     corpus.train().length, corpus.val().length, objective.vocabulary(), objective.name(), batchSize);
             long start = 0;
             if (resume) {
@@ -213,16 +224,16 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Language-model batches: the model's input and the loss's targets, the same windows shifted by one. */
-    private static Batches languageModelBatches(CharDataset corpus, List<Op> ins, long runSeed, int batchSize, int block) {
+    private static Batches languageModelBatches(TextDataset corpus, List<Op> ins, long runSeed, int batchSize, int block) {
         String x = ins.get(0).strAttr("name", ""), y = ins.get(1).strAttr("name", "");
         return new Batches() {
             @Override public Map<String, Tensor> train(long step, Arena a) {
-                CharDataset.Batch b = corpus.batch(CharDataset.Split.TRAIN, runSeed, step, batchSize, block);
+                TextDataset.Batch b = corpus.batch(TextDataset.Split.TRAIN, runSeed, step, batchSize, block);
                 return Map.of(x, b.x(a), y, b.y(a));
             }
 
             @Override public Map<String, Tensor> validation(long index, Arena a) {
-                CharDataset.Batch b = corpus.batch(CharDataset.Split.VAL, runSeed, index, batchSize, block);
+                TextDataset.Batch b = corpus.batch(TextDataset.Split.VAL, runSeed, index, batchSize, block);
                 return Map.of(x, b.x(a), y, b.y(a));
             }
 

@@ -116,4 +116,26 @@ class CliTest {
         assertEquals(1, g.exitCode(), g.all());
         assertTrue(g.err().contains("no checkpoint to resume from"), g.err());
     }
+
+    @Test
+    void trainsWithABytePairVocabularyItLearnsFromTheDataAndGeneratesWithIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path text = tmp.resolve("text.txt");
+        java.nio.file.Files.writeString(text, java.nio.file.Files.readString(ModelFiles.models().resolve("data/tinyshakespeare.txt")).substring(0, 60_000));
+        java.nio.file.Path run = tmp.resolve("run");
+        CliRun r = CliRun.of("train", model("gpt2.strata"), "--preset", "nanogpt-cpu", "--set", "layers=1", "--set", "d=32", "--set", "heads=2",
+                "--set", "vocab=300", "--data", text.toString(), "--tokenizer", "bpe", "--vocab-size", "300",
+                "--steps", "4", "--batch", "2", "--eval-every", "4", "--eval-batches", "2", "--sample", "10", "--out", run.toString());
+        assertEquals(0, r.exitCode(), r.all());
+        String tok = java.nio.file.Files.readString(run.resolve("tokenizer.json"));
+        assertTrue(tok.contains("\"type\": \"BPE\"") || tok.contains("\"type\":\"BPE\""), tok.substring(0, Math.min(300, tok.length())));
+        assertTrue(r.out().contains("val_loss:"), r.out());
+        CliRun g = CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "ROMEO:", "--max-new-tokens", "5");
+        assertEquals(0, g.exitCode(), g.all());
+        assertTrue(g.out().contains("ROMEO:"), g.out());
+        // a vocabulary smaller than the tokenizer's is refused with the --set that fits
+        CliRun small = CliRun.of("train", model("gpt2.strata"), "--preset", "nanogpt-cpu", "--data", text.toString(), "--tokenizer", "bpe",
+                "--vocab-size", "300", "--steps", "1", "--out", tmp.resolve("small").toString());
+        assertEquals(1, small.exitCode(), small.all());
+        assertTrue(small.err().contains("has vocab = 65; add --set vocab="), small.err());
+    }
 }

@@ -15,7 +15,7 @@ import strata.compiler.interp.Interpreter;
 import strata.compiler.interp.RefTensor;
 import strata.runtime.KernelPool;
 import strata.runtime.data.BundledData;
-import strata.runtime.data.CharDataset;
+import strata.runtime.data.TextDataset;
 import strata.runtime.data.objectives.PretrainingBatches;
 import strata.runtime.data.objectives.SpanCorruption;
 import strata.runtime.data.objectives.Vocabulary;
@@ -79,7 +79,7 @@ class CapturedGradientTrainingTest {
 
     @Test
     void compiledT5GradientsThroughTheBiasTablesEqualTheInterpreters() throws Exception {
-        CharDataset data = CharDataset.load(BundledData.file("tinyshakespeare.txt"));
+        TextDataset data = TextDataset.load(BundledData.file("tinyshakespeare.txt"));
         Vocabulary v = Vocabulary.appended(data.tokenizer().vocabSize(), List.of(Vocabulary.PAD, Vocabulary.EOS), 16);
         Graph g = ObjectiveTrainingTest.training("t5.strata", Map.of("vocab", "" + v.size()));
         Batches batches = PretrainingBatches.t5(data.train(), data.val(), SpanCorruption.t5(v), 3, 24, 1);

@@ -17,7 +17,7 @@ import strata.grammar.ProgramLoader;
 import strata.grammar.SourceFiles;
 import strata.runtime.KernelPool;
 import strata.runtime.data.BundledData;
-import strata.runtime.data.CharDataset;
+import strata.runtime.data.TextDataset;
 import strata.runtime.data.objectives.BlankInfilling;
 import strata.runtime.data.objectives.MaskedLm;
 import strata.runtime.data.objectives.PretrainingBatches;
@@ -38,10 +38,10 @@ import strata.tests.ModelFiles;
  */
 class ObjectiveTrainingTest {
     private static final KernelPool POOL = new KernelPool(2);
-    private static CharDataset data;
+    private static TextDataset data;
 
     @BeforeAll
-    static void load() throws Exception { data = CharDataset.load(BundledData.file("tinyshakespeare.txt")); }
+    static void load() throws Exception { data = TextDataset.load(BundledData.file("tinyshakespeare.txt")); }
 
     @AfterAll
     static void close() { POOL.close(); }

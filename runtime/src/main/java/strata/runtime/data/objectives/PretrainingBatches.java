@@ -9,7 +9,7 @@ import strata.runtime.Tensor;
 import strata.runtime.train.Batches;
 
 /**
- * The objectives as {@link Batches} over a token stream (a {@link strata.runtime.data.CharDataset}'s
+ * The objectives as {@link Batches} over a token stream (a {@link strata.runtime.data.TextDataset}'s
  * splits), named as the models' inputs and losses name them: bert_pretraining.strata and
  * albert_pretraining.strata (MLM with NSP or SOP), t5.strata (span corruption), glm.strata (blank
  * infilling). Row r of training batch s is the transform of a window drawn from (seed, s, r); validation

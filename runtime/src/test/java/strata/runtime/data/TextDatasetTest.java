@@ -19,12 +19,12 @@ import strata.compiler.graph.DType;
 import strata.runtime.Tensor;
 
 /** nanoGPT's split and batches: 90/10 in order, targets shifted by one, and every batch a function of (seed, step). */
-class CharDatasetTest {
-    static CharDataset shakespeare;
+class TextDatasetTest {
+    static TextDataset shakespeare;
 
     @BeforeAll
     static void load() throws IOException {
-        shakespeare = CharDataset.load(BundledData.file("tinyshakespeare.txt"));
+        shakespeare = TextDataset.load(BundledData.file("tinyshakespeare.txt"));
     }
 
     @Test
@@ -41,7 +41,7 @@ class CharDatasetTest {
             Random r = new Random(seed);
             StringBuilder s = new StringBuilder();
             for (int i = 0; i < n; i++) s.append((char) ('a' + r.nextInt(5)));
-            CharDataset d = CharDataset.of(s.toString());
+            TextDataset d = TextDataset.of(s.toString());
             int[] all = d.tokenizer().encode(s.toString());
             int cut = (int) (n * 0.9);
             return Arrays.equals(d.train(), Arrays.copyOf(all, cut)) && Arrays.equals(d.val(), Arrays.copyOfRange(all, cut, n));
@@ -51,9 +51,9 @@ class CharDatasetTest {
     @Test
     void targetsAreTheInputsShiftedByOne() {
         qt().withExamples(200).forAll(longs().all(), longs().between(0, 1_000_000), integers().between(1, 8), integers().between(1, 64)).checkAssert((seed, step, b, t) -> {
-            for (CharDataset.Split split : CharDataset.Split.values()) {
+            for (TextDataset.Split split : TextDataset.Split.values()) {
                 int[] data = shakespeare.tokens(split);
-                CharDataset.Batch batch = shakespeare.batch(split, seed, step, b, t);
+                TextDataset.Batch batch = shakespeare.batch(split, seed, step, b, t);
                 for (int row = 0; row < b; row++) {
                     int start = shakespeare.start(split, seed, step, row, t);
                     assertTrue(start >= 0 && start + t < data.length);
@@ -66,14 +66,14 @@ class CharDatasetTest {
 
     @Test
     void aSeedAndAStepFixTheBatchWhateverCameBefore() throws IOException {
-        CharDataset again = CharDataset.load(BundledData.file("tinyshakespeare.txt")); // as after a restart
-        CharDataset.Batch late = again.batch(CharDataset.Split.TRAIN, 7, 1234, 4, 32);
-        for (int step = 0; step < 1234; step += 97) shakespeare.batch(CharDataset.Split.TRAIN, 7, step, 4, 32);
-        CharDataset.Batch same = shakespeare.batch(CharDataset.Split.TRAIN, 7, 1234, 4, 32);
+        TextDataset again = TextDataset.load(BundledData.file("tinyshakespeare.txt")); // as after a restart
+        TextDataset.Batch late = again.batch(TextDataset.Split.TRAIN, 7, 1234, 4, 32);
+        for (int step = 0; step < 1234; step += 97) shakespeare.batch(TextDataset.Split.TRAIN, 7, step, 4, 32);
+        TextDataset.Batch same = shakespeare.batch(TextDataset.Split.TRAIN, 7, 1234, 4, 32);
         assertArrayEquals(late.x(), same.x());
         assertArrayEquals(late.y(), same.y());
-        assertTrue(!Arrays.equals(same.x(), shakespeare.batch(CharDataset.Split.TRAIN, 8, 1234, 4, 32).x()), "another seed, another batch");
-        assertTrue(!Arrays.equals(same.x(), shakespeare.batch(CharDataset.Split.TRAIN, 7, 1235, 4, 32).x()), "another step, another batch");
+        assertTrue(!Arrays.equals(same.x(), shakespeare.batch(TextDataset.Split.TRAIN, 8, 1234, 4, 32).x()), "another seed, another batch");
+        assertTrue(!Arrays.equals(same.x(), shakespeare.batch(TextDataset.Split.TRAIN, 7, 1235, 4, 32).x()), "another step, another batch");
     }
 
     @Test
@@ -81,7 +81,7 @@ class CharDatasetTest {
         // chi-square of 20,000 starts in 20 equal bins; 19 degrees of freedom, 43.8 is the 0.001 critical value
         int bins = 20, draws = 20_000, range = shakespeare.val().length - 8;
         long[] hist = new long[bins];
-        for (int i = 0; i < draws; i++) hist[(int) ((long) shakespeare.start(CharDataset.Split.VAL, 3, i, 0, 8) * bins / range)]++;
+        for (int i = 0; i < draws; i++) hist[(int) ((long) shakespeare.start(TextDataset.Split.VAL, 3, i, 0, 8) * bins / range)]++;
         double expected = (double) draws / bins, chi2 = 0;
         for (long h : hist) chi2 += (h - expected) * (h - expected) / expected;
         assertTrue(chi2 < 43.8, "chi-square " + chi2 + " for " + Arrays.toString(hist));
@@ -90,7 +90,7 @@ class CharDatasetTest {
     @Test
     void batchesBecomeI32TensorsOfBatchByBlock() {
         try (Arena arena = Arena.ofConfined()) {
-            CharDataset.Batch b = shakespeare.batch(CharDataset.Split.TRAIN, 1, 2, 3, 5);
+            TextDataset.Batch b = shakespeare.batch(TextDataset.Split.TRAIN, 1, 2, 3, 5);
             Tensor x = b.x(arena);
             assertEquals(DType.I32, x.dtype());
             assertArrayEquals(new long[] {3, 5}, x.shape());
@@ -101,9 +101,9 @@ class CharDatasetTest {
 
     @Test
     void aSplitTooShortForTheBlockIsRefused() {
-        CharDataset d = CharDataset.of("abcdefghijklmnopqrst"); // 18 train, 2 val
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.batch(CharDataset.Split.VAL, 0, 0, 1, 2));
+        TextDataset d = TextDataset.of("abcdefghijklmnopqrst"); // 18 train, 2 val
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.batch(TextDataset.Split.VAL, 0, 0, 1, 2));
         assertEquals("the val split has 2 tokens, too few for a block of 2 and its shifted target", e.getMessage());
-        assertEquals(1, d.batch(CharDataset.Split.VAL, 0, 0, 1, 1).x().length);
+        assertEquals(1, d.batch(TextDataset.Split.VAL, 0, 0, 1, 1).x().length);
     }
 }

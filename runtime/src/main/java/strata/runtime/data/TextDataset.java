@@ -13,14 +13,15 @@ import java.util.Arrays;
 import strata.compiler.graph.DType;
 import strata.runtime.Tensor;
 import strata.runtime.text.CharTokenizer;
+import strata.runtime.text.Tokenizer;
 
 /**
- * A character-level language-modelling corpus as nanoGPT prepares shakespeare_char
- * (data/shakespeare_char/prepare.py and train.py get_batch): the text encoded one id per character,
- * the first 90% for training and the rest for validation, and batches of random windows x with
- * their targets y, the same windows shifted by one.
+ * A language-modelling corpus as nanoGPT prepares its data (data/shakespeare_char/prepare.py and
+ * train.py get_batch): the text encoded by a tokenizer (one id per character by default, or
+ * byte-level BPE), the first 90% for training and the rest for validation, and batches of random
+ * windows x with their targets y, the same windows shifted by one.
  */
-public record CharDataset(CharTokenizer tokenizer, int[] train, int[] val) {
+public record TextDataset(Tokenizer tokenizer, int[] train, int[] val) {
 
     public enum Split { TRAIN, VAL }
 
@@ -37,7 +38,17 @@ public record CharDataset(CharTokenizer tokenizer, int[] train, int[] val) {
         }
     }
 
-    public static CharDataset load(Path file) throws IOException {
+    public static TextDataset load(Path file) throws IOException { return of(read(file)); }
+
+    /** The text encoded with byte-level BPE trained on its first 90% to {@code vocabSize} tokens (specials: none). */
+    public static TextDataset loadBpe(Path file, int vocabSize) throws IOException {
+        String text = read(file);
+        int cut = (int) (text.length() * 0.9);
+        Tokenizer tok = strata.runtime.text.BpeTrainer.train(text.substring(0, cut), vocabSize, java.util.List.of());
+        return split(tok, tok.encode(text));
+    }
+
+    private static String read(Path file) throws IOException {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
@@ -45,15 +56,18 @@ public record CharDataset(CharTokenizer tokenizer, int[] train, int[] val) {
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": not UTF-8 text", e);
         }
-        return of(text);
+        return text;
     }
 
     /** The text's own characters as the vocabulary; the first int(0.9 n) tokens train, the rest validate. */
-    public static CharDataset of(String text) {
+    public static TextDataset of(String text) {
         CharTokenizer tok = CharTokenizer.fromCorpus(text);
-        int[] ids = tok.encode(text);
+        return split(tok, tok.encode(text));
+    }
+
+    private static TextDataset split(Tokenizer tok, int[] ids) {
         int cut = (int) (ids.length * 0.9);
-        return new CharDataset(tok, Arrays.copyOfRange(ids, 0, cut), Arrays.copyOfRange(ids, cut, ids.length));
+        return new TextDataset(tok, Arrays.copyOfRange(ids, 0, cut), Arrays.copyOfRange(ids, cut, ids.length));
     }
 
     public int[] tokens(Split split) { return split == Split.TRAIN ? train : val; }
