@@ -127,7 +127,7 @@ public final class CpuExecutable implements AutoCloseable {
         jit.addObject(object);
         CpuExecutable exe = new CpuExecutable(g, jit, pool, cached);
         exe.byName.putAll(lowering.buffers());
-        exe.outputMemory.addAll(outputMemory(g, lowering.steps()));
+        exe.outputMemory.addAll(lowering.outputMemory());
         exe.requirements.addAll(lowering.requirements());
         FunctionDescriptor entry = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
         for (GraphLowering.Step p : lowering.steps())
@@ -141,16 +141,6 @@ public final class CpuExecutable implements AutoCloseable {
         // the GEMMs compile (or load from the cache) now, not in the first run
         for (Step st : exe.steps) if (st instanceof Gemm m) exe.gemmFor(m);
         return exe;
-    }
-
-    private static java.util.Set<String> outputMemory(Graph g, List<GraphLowering.Step> steps) {
-        Map<String, String> aliasOf = new HashMap<>();
-        for (GraphLowering.Step p : steps)
-            if (p instanceof GraphLowering.Alias a) aliasOf.put(KernelLowering.bufferName(a.result()), KernelLowering.bufferName(a.of()));
-        java.util.Set<String> out = new java.util.HashSet<>();
-        for (Value v : g.outputs())
-            for (String n = KernelLowering.bufferName(v); n != null && out.add(n); n = aliasOf.get(n)) { }
-        return out;
     }
 
     /** Wall time per kind of step (kernels named by their op), summed over runs; null when off. */

@@ -190,6 +190,24 @@ public record GraphLowering(Graph graph, List<Step> steps, Map<String, Value> bu
     public String text() { return KernelPrinter.print(kernels()); }
 
     /** Lowers every stored value of the graph; an op with no lowering is refused by name. */
+    /**
+     * The buffers whose memory a graph output ends up in: the outputs' own, and every buffer an
+     * output reshapes (a reshape is an alias, so the buffer under it must outlive the run and must
+     * not be handed to another value).
+     */
+    public static Set<String> outputMemory(Graph g, List<Step> steps) {
+        Map<String, String> aliasOf = new HashMap<>();
+        for (Step p : steps)
+            if (p instanceof Alias a) aliasOf.put(KernelLowering.bufferName(a.result()), KernelLowering.bufferName(a.of()));
+        Set<String> out = new HashSet<>();
+        for (Value v : g.outputs())
+            for (String n = KernelLowering.bufferName(v); n != null && out.add(n); n = aliasOf.get(n)) { }
+        return out;
+    }
+
+    /** {@link #outputMemory(Graph, List)} of this lowering. */
+    public Set<String> outputMemory() { return outputMemory(graph, steps); }
+
     public static GraphLowering of(Graph g) { return of(g, true); }
 
     /** As {@link #of(Graph)}; {@code fuseAttention} false lowers attention unfused (the benchmark's peer). */

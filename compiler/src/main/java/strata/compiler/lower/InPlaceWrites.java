@@ -181,11 +181,10 @@ public final class InPlaceWrites {
                 case GraphLowering.InPlace ip -> read.accept(KernelLowering.bufferName(ip.into()));
             }
         }
-        Set<String> fixed = new HashSet<>(), outputs = new HashSet<>();
+        Set<String> fixed = new HashSet<>(GraphLowering.outputMemory(g, steps)), outputs = new HashSet<>();
         for (Value v : g.outputs()) outputs.add(KernelLowering.bufferName(v));
         for (Op op : g.ops())
             if (op.kind() == OpKind.INPUT || op.kind() == OpKind.PARAM) fixed.add(KernelLowering.bufferName(op.result()));
-        for (String o : outputs) fixed.add(root.getOrDefault(o, o));
         List<GraphLowering.Step> out = new ArrayList<>();
         java.util.function.Function<Value, String> rootOf = v -> {
             String n = KernelLowering.bufferName(v);

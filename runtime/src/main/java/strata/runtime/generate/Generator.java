@@ -2,7 +2,6 @@ package strata.runtime.generate;
 
 import java.lang.foreign.Arena;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
@@ -50,15 +49,8 @@ public final class Generator implements TokenDecoder {
             int from = (int) Math.max(0, i - block);
             int t = i - from;
             try (Arena a = Arena.ofConfined()) {
-                Tensor tokens = Tensor.allocate(a, DType.I32, 1, t);
-                for (int j = 0; j < t; j++) tokens.set(j, out[from + j]);
-                Map<String, Tensor> named = new HashMap<>();
-                named.put(input, tokens);
-                Tensor logits = exe.run(a, named, params).getFirst();
-                int v = (int) logits.shape()[2];
-                float[] row = new float[vocabulary > 0 ? Math.min(v, vocabulary) : v];
-                for (int j = 0; j < row.length; j++) row[j] = (float) logits.get((long) (t - 1) * v + j);
-                out[i] = sampling.pick(row, rnd);
+                Tensor logits = exe.run(a, Map.of(input, TokenDecoder.window(a, out, from, t)), params).getFirst();
+                out[i] = sampling.pickLast(logits, vocabulary, rnd);
             }
             each.accept(out[i]);
         }

@@ -66,9 +66,7 @@ public final class KvGenerator implements TokenDecoder {
                 }
                 Arena a = Arena.ofConfined();
                 Map<String, Tensor> in = caches == null ? emptyCaches(a) : new HashMap<>(caches);
-                Tensor tokens = Tensor.allocate(a, DType.I32, 1, n);
-                for (int j = 0; j < n; j++) tokens.set(j, out[from + j]);
-                in.put(program.tokensInput(), tokens);
+                in.put(program.tokensInput(), TokenDecoder.window(a, out, from, n));
                 List<Tensor> res = exe.run(a, in, params);
                 if (held != null) held.close();
                 held = a;
@@ -78,11 +76,7 @@ public final class KvGenerator implements TokenDecoder {
                     caches.put(l.valueInput(), res.get(l.valueOutput()));
                 }
                 cached += n;
-                Tensor logits = res.getFirst();
-                int v = (int) logits.shape()[2];
-                float[] row = new float[vocabulary > 0 ? Math.min(v, vocabulary) : v];
-                for (int j = 0; j < row.length; j++) row[j] = (float) logits.get((long) (n - 1) * v + j);
-                out[i] = sampling.pick(row, rnd);
+                out[i] = sampling.pickLast(res.getFirst(), vocabulary, rnd);
                 each.accept(out[i]);
             }
         } finally {

@@ -18,6 +18,18 @@ public record Sampling(double temperature, int topK, double topP) {
 
     public static Sampling greedy() { return new Sampling(0, 0, 1); }
 
+    /**
+     * The next token after a window: a pick from the last position of {@code logits} [1, n, V],
+     * among the first {@code vocabulary} ids (the tokenizer's, when the model has more rows; 0 for all).
+     */
+    public int pickLast(strata.runtime.Tensor logits, int vocabulary, SplittableRandom rnd) {
+        long n = logits.shape()[1];
+        int v = (int) logits.shape()[2];
+        float[] row = new float[vocabulary > 0 ? Math.min(v, vocabulary) : v];
+        for (int j = 0; j < row.length; j++) row[j] = (float) logits.get((n - 1) * v + j);
+        return pick(row, rnd);
+    }
+
     /** The chosen token id among {@code logits[0 .. n)}. */
     public int pick(float[] logits, SplittableRandom rnd) {
         int n = logits.length;

@@ -22,6 +22,13 @@ public sealed interface TokenDecoder extends AutoCloseable permits Generator, Kv
 
     @Override void close();
 
+    /** Tokens {@code ids[from .. from + n)} as the model's input, i32[1, n]. */
+    static Tensor window(java.lang.foreign.Arena arena, int[] ids, int from, int n) {
+        Tensor t = Tensor.allocate(arena, strata.compiler.graph.DType.I32, 1, n);
+        t.data().copyFrom(java.lang.foreign.MemorySegment.ofArray(java.util.Arrays.copyOfRange(ids, from, from + n)));
+        return t;
+    }
+
     /**
      * The cached decoder of {@code forward} when it has a decode program, else full recomputation,
      * with the reason (the mask's counterexample, or the op that mixes tokens) given to {@code why}.

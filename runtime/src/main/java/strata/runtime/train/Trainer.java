@@ -31,6 +31,8 @@ public final class Trainer implements AutoCloseable {
     private final Tensor params, grad;
     private final Map<String, Tensor> frozen = new LinkedHashMap<>();
     private final Map<String, Tensor> paramViews;
+    /** Every parameter by name (the frozen ones and views of the trained ones), made once: each step passes it. */
+    private final Map<String, Tensor> allParameters;
     private final List<Tensor> gradInto = new ArrayList<>();
     private final Optimizer optimizer;
     private final Schedule schedule;
@@ -81,13 +83,14 @@ public final class Trainer implements AutoCloseable {
             if (paramViews.containsKey(name)) paramViews.get(name).data().copyFrom(given.data().asSlice(0, paramViews.get(name).data().byteSize()));
             else frozen.putIfAbsent(name, given);
         }
+        Map<String, Tensor> all = new HashMap<>(frozen);
+        all.putAll(paramViews);
+        this.allParameters = java.util.Collections.unmodifiableMap(all);
         // the gradient program's outputs: the loss, then each gradient straight into its place in the flat vector
-        Graph gg = g;
-        gradInto.add(null);
-        for (int i = 1; i < gg.outputs().size(); i++) gradInto.add(null);
+        for (int i = 0; i < g.outputs().size(); i++) gradInto.add(null);
         for (var e : grads.gradients().entrySet()) gradInto.set(e.getValue(), layout.view(grad, e.getKey()));
         // dropout masks as in training, from each op's seed and the step's (a run-time value, so one program serves every step)
-        this.gradProgram = CpuExecutable.compileForTraining(gg, pool);
+        this.gradProgram = CpuExecutable.compileForTraining(g, pool);
         this.accumulate = accumulate;
         if (accumulate > 1) {
             microGrad = layout.allocate(arena);
@@ -146,11 +149,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Every parameter by name: views of the trained ones into the flat vector, and the frozen ones. */
-    public Map<String, Tensor> parameters() {
-        Map<String, Tensor> all = new HashMap<>(frozen);
-        all.putAll(paramViews);
-        return all;
-    }
+    public Map<String, Tensor> parameters() { return allParameters; }
 
     public FlatParams layout() { return layout; }
 
